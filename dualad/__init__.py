@@ -1,0 +1,18 @@
+"""dualad: automatic differentiation of plain Python and NumPy code, forward and reverse."""
+from . import numpy_dispatch as _numpy_dispatch  # noqa: F401  (installs operators on boxes)
+from .api import (grad, hessian, hvp, jacfwd, jacobian, jacrev, jvp, stop_gradient,
+                  value_and_grad, vjp)
+from .core import Primitive, primal
+from .errors import (ConcretizationError, DualadError, InPlaceError, LeakedTracerError,
+                     NotDifferentiableError)
+from .forward import Dual
+from .reverse import Tracer
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "Dual", "Tracer", "Primitive", "primal", "stop_gradient",
+    "jvp", "jacfwd", "vjp", "grad", "value_and_grad", "jacrev", "jacobian", "hessian", "hvp",
+    "DualadError", "NotDifferentiableError", "ConcretizationError", "LeakedTracerError",
+    "InPlaceError",
+]

@@ -1,0 +1,144 @@
+"""The machinery every mode shares: traces, boxed values, and primitive dispatch.
+
+A *trace* is one running differentiation (a ``jvp``, a ``grad``, ...). Each trace gets a
+level from a global counter, so a trace started inside another one always has the higher
+level. A *box* (``Dual`` in forward mode, ``Tracer`` in reverse mode) carries a value and
+the trace it belongs to; its value may itself be a box of a lower level, which is how
+nested derivatives are represented.
+
+When a ``Primitive`` is called, the argument boxes with the highest level decide which
+trace handles it. That trace strips its own boxes, calls the primitive again on what is
+inside (so lower traces handle it in turn), and wraps the result. Boxes of lower traces
+are constants to a higher trace, which is what keeps nested derivatives from mixing
+their perturbations ("perturbation confusion").
+"""
+import itertools
+
+import numpy as np
+
+from .errors import LeakedTracerError
+
+_levels = itertools.count(1)
+
+
+class Trace:
+    """One running differentiation. Subclasses say how a primitive is processed."""
+
+    kind = "traced value"
+
+    def __init__(self):
+        self.level = next(_levels)
+        self.alive = True
+
+    def process(self, prim, args, kw):  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def finish(self):
+        """Mark the trace finished: its boxes may no longer enter primitives."""
+        self.alive = False
+
+
+class Box:
+    """A value carried through a trace. Operators and NumPy calls dispatch to primitives."""
+
+    __slots__ = ("value", "trace")
+    __array_priority__ = 1000
+
+    # --- array-like introspection, on the value -------------------------------------
+    @property
+    def shape(self):
+        return np.shape(self.value)
+
+    @property
+    def ndim(self):
+        return len(self.shape)
+
+    @property
+    def size(self):
+        return int(np.prod(self.shape, dtype=np.int64))
+
+    @property
+    def dtype(self):
+        return dtype_of(self.value)
+
+    def __len__(self):
+        shape = self.shape
+        if not shape:
+            raise TypeError("len() of unsized traced value")
+        return shape[0]
+
+    def __bool__(self):
+        # Truth tests read the value; no derivative flows through a branch condition.
+        return bool(primal(self))
+
+    __hash__ = object.__hash__
+
+
+def top_trace(args):
+    """The live trace with the highest level among the boxes in ``args`` (or None)."""
+    top = None
+    for a in args:
+        if isinstance(a, Box):
+            t = a.trace
+            if top is None or t.level > top.level:
+                top = t
+    if top is not None and not top.alive:
+        raise LeakedTracerError(top.kind)
+    return top
+
+
+class Primitive:
+    """One differentiable operation: a NumPy implementation, a JVP and a VJP.
+
+    ``jvp(tangents, primals, out, kw)`` gets one tangent per operand (None for a zero
+    tangent), each with a leading axis of k directions, and returns the output tangent
+    with the same leading axis (or None). ``vjp(i, g, primals, out, kw)`` returns the
+    cotangent of operand ``i`` given the output cotangent ``g``. Rules are written with
+    NumPy calls, so they are themselves differentiable by outer traces.
+    """
+
+    elementwise = False
+
+    def __init__(self, name, impl, jvp=None, vjp=None, nondiff=()):
+        self.name = name
+        self.impl = impl
+        self._jvp = jvp
+        self._vjp = vjp
+        self.nondiff = frozenset(nondiff)
+
+    def __call__(self, *args, **kw):
+        trace = top_trace(args)
+        if trace is None:
+            return self.impl(*args, **kw)
+        return trace.process(self, args, kw)
+
+    def jvp(self, tangents, primals, out, kw):
+        return self._jvp(tangents, primals, out, **kw)
+
+    def vjp(self, i, g, primals, out, kw):
+        return self._vjp(i, g, primals, out, **kw)
+
+    def __repr__(self):
+        return f"<dualad primitive {self.name}>"
+
+
+def primal(x):
+    """The plain value inside ``x``, with every derivative stripped (no derivative flows)."""
+    while isinstance(x, Box):
+        x = x.value
+    return x
+
+
+def shape_of(x):
+    return x.shape if isinstance(x, Box) else np.shape(x)
+
+
+def ndim_of(x):
+    return len(shape_of(x))
+
+
+def dtype_of(x):
+    x = primal(x)
+    if isinstance(x, (float, int, bool, complex)):
+        return np.result_type(x) if not isinstance(x, bool) else np.dtype(bool)
+    return np.asarray(x).dtype if not hasattr(x, "dtype") else x.dtype

@@ -1,0 +1,85 @@
+"""Forward mode: ``Dual`` numbers carry k tangent directions alongside each value."""
+import numpy as np
+
+from .core import Box, Trace, shape_of
+
+
+class ForwardTrace(Trace):
+    """A forward-mode derivative. ``batched`` says whether users see the direction axis."""
+
+    kind = "Dual"
+
+    def __init__(self, batched=False):
+        super().__init__()
+        self.batched = batched
+
+    def process(self, prim, args, kw):
+        primals, tangents = [], []
+        for i, a in enumerate(args):
+            if isinstance(a, Box) and a.trace is self:
+                primals.append(a.value)
+                tangents.append(None if i in prim.nondiff else a._t)
+            else:
+                primals.append(a)
+                tangents.append(None)
+        out = prim(*primals, **kw)
+        if not _is_inexact(out):
+            return out
+        t = prim.jvp(tangents, primals, out, kw)
+        return out if t is None else Dual._make(out, t, self)
+
+
+def _is_inexact(x):
+    if isinstance(x, Box):
+        return True
+    if isinstance(x, (float, complex)):
+        return True
+    return isinstance(x, (np.ndarray, np.generic)) and x.dtype.kind in "fc"
+
+
+class Dual(Box):
+    """A value with tangents: ``Dual(primal, tangent)``.
+
+    ``tangent`` has the primal's shape (one direction) or a leading axis of k directions,
+    ``(k,) + primal.shape``, so one evaluation gives k columns of a Jacobian. Duals made by
+    hand share one perturbation per kind (single or batched); ``dualad.jvp`` and
+    ``dualad.jacfwd`` give each call its own, so nested derivatives never mix.
+    """
+
+    __slots__ = ("_t",)
+    _user_traces = {}
+
+    def __init__(self, primal, tangent):
+        from .api import as_input
+        primal = as_input(primal)
+        tangent = np.asarray(tangent, dtype=np.result_type(primal, np.float32))
+        pshape = shape_of(primal)
+        if tangent.shape == pshape:
+            batched, tangent = False, tangent[None]
+        elif tangent.shape[1:] == pshape:
+            batched = True
+        else:
+            raise ValueError(f"tangent shape {tangent.shape} matches neither the primal's "
+                             f"shape {pshape} nor (k,) + {pshape}")
+        trace = Dual._user_traces.get(batched)
+        if trace is None:
+            trace = Dual._user_traces[batched] = ForwardTrace(batched)
+        self.value, self.trace, self._t = primal, trace, tangent
+
+    @classmethod
+    def _make(cls, value, t, trace):
+        d = object.__new__(cls)
+        d.value, d.trace, d._t = value, trace, t
+        return d
+
+    @property
+    def primal(self):
+        return self.value
+
+    @property
+    def tangent(self):
+        """The tangent: ``primal.shape``, or ``(k,) + primal.shape`` for k directions."""
+        return self._t if self.trace.batched else self._t[0]
+
+    def __repr__(self):
+        return f"Dual(primal={self.value!r}, tangent={self.tangent!r})"

@@ -1,0 +1,337 @@
+"""NumPy on traced values: operators, ``__array_ufunc__`` and ``__array_function__``.
+
+Plain ``import numpy as np`` code runs unchanged on Duals and Tracers: NumPy hands every
+ufunc and array function that meets a box to the tables below (NEP 13 and NEP 18), which
+map it to primitives or to short compositions of primitives. Anything not in the tables
+raises ``NotDifferentiableError`` naming the NumPy function.
+"""
+import builtins
+import math
+
+import numpy as np
+
+from . import primitives as P
+from .core import Box, primal, shape_of, ndim_of, dtype_of
+from .errors import ConcretizationError, InPlaceError, NotDifferentiableError
+
+# ------------------------------------------------------------------------------------
+# Compositions of primitives (the NumPy signatures users call)
+# ------------------------------------------------------------------------------------
+
+
+def _no_out(name, out):
+    if out is not None:
+        raise InPlaceError(f"{name}(..., out=...)")
+
+
+def _axes(axis, nd):
+    return P._norm_axes(axis, nd)
+
+
+def sum(a, axis=None, dtype=None, out=None, keepdims=False, **kw):
+    _no_out("np.sum", out)
+    _unsupported_kwargs("np.sum", kw)
+    if isinstance(a, (list, tuple)):
+        a = stack(a)
+    r = P.sum_(a, axis=axis if axis is None else _axes(axis, ndim_of(a)), keepdims=keepdims)
+    return r if dtype is None else astype(r, dtype)
+
+
+def mean(a, axis=None, dtype=None, out=None, keepdims=False, **kw):
+    _no_out("np.mean", out)
+    _unsupported_kwargs("np.mean", kw)
+    shape = shape_of(a)
+    count = math.prod(shape[d] for d in _axes(axis, len(shape)))
+    return sum(a, axis=axis, dtype=dtype, keepdims=keepdims) / float(count)
+
+
+def reshape(a, shape=None, order="C", *, newshape=None, copy=None):
+    shape = newshape if shape is None else shape
+    if order != "C":
+        raise NotDifferentiableError("numpy.reshape with order != 'C'")
+    if isinstance(shape, (int, np.integer)):
+        shape = (int(shape),)
+    shape = tuple(int(s) for s in shape)
+    if -1 in shape:
+        known = math.prod(s for s in shape if s != -1)
+        total = math.prod(shape_of(a))
+        shape = tuple(total // known if s == -1 else s for s in shape)
+    return a if shape == shape_of(a) else P.reshape(a, shape=shape)
+
+
+def ravel(a, order="C"):
+    return reshape(a, (-1,), order=order)
+
+
+def transpose(a, axes=None):
+    nd = ndim_of(a)
+    axes = tuple(range(nd))[::-1] if axes is None else tuple(int(x) % nd for x in axes)
+    return a if axes == tuple(range(nd)) else P.transpose(a, axes=axes)
+
+
+def swapaxes(a, axis1, axis2):
+    nd = ndim_of(a)
+    order = list(range(nd))
+    order[axis1 % nd], order[axis2 % nd] = order[axis2 % nd], order[axis1 % nd]
+    return transpose(a, order)
+
+
+def moveaxis(a, source, destination):
+    nd = ndim_of(a)
+    src = [s % nd for s in np.atleast_1d(source)]
+    dst = [d % nd for d in np.atleast_1d(destination)]
+    order = [n for n in range(nd) if n not in src]
+    for d, s in sorted(zip(dst, src)):
+        order.insert(d, s)
+    return transpose(a, order)
+
+
+def expand_dims(a, axis):
+    shape = list(shape_of(a))
+    nd = len(shape) + len(np.atleast_1d(axis))
+    for ax in sorted(int(x) % nd for x in np.atleast_1d(axis)):
+        shape.insert(ax, 1)
+    return reshape(a, tuple(shape))
+
+
+def squeeze(a, axis=None):
+    shape = shape_of(a)
+    axes = [d for d, n in enumerate(shape) if n == 1] if axis is None else _axes(axis, len(shape))
+    for d in axes:
+        if shape[d] != 1:
+            raise ValueError("cannot select an axis to squeeze out which has size not equal to one")
+    return reshape(a, tuple(n for d, n in enumerate(shape) if d not in axes))
+
+
+def broadcast_to(a, shape, subok=False):
+    shape = (int(shape),) if isinstance(shape, (int, np.integer)) else tuple(shape)
+    return a if shape_of(a) == shape else P.broadcast_to(a, shape=shape)
+
+
+def concatenate(arrays, axis=0, out=None, dtype=None, casting="same_kind"):
+    _no_out("np.concatenate", out)
+    arrays = list(arrays)
+    if axis is None:
+        arrays, axis = [ravel(x) for x in arrays], 0
+    return P.concatenate(*arrays, axis=axis)
+
+
+def stack(arrays, axis=0, out=None, dtype=None, casting="same_kind"):
+    _no_out("np.stack", out)
+    arrays = list(arrays)
+    if not arrays:
+        raise ValueError("need at least one array to stack")
+    return concatenate([expand_dims(x, axis) for x in arrays], axis=axis)
+
+
+def where(condition, x=None, y=None):
+    if x is None and y is None:
+        return np.nonzero(primal(condition))
+    return P.where(primal(condition), x, y)
+
+
+def matmul(a, b):
+    """``a @ b`` with NumPy's rules for 1-D operands, on the >= 2-D matmul primitive."""
+    na, nb = ndim_of(a), ndim_of(b)
+    if na == 0 or nb == 0:
+        raise ValueError("matmul: Input operand does not have enough dimensions")
+    a2 = reshape(a, (1,) + shape_of(a)) if na == 1 else a
+    b2 = reshape(b, shape_of(b) + (1,)) if nb == 1 else b
+    out = P.matmul(a2, b2)
+    shape = shape_of(out)
+    if na == 1 and nb == 1:
+        return reshape(out, ())
+    if na == 1:
+        return reshape(out, shape[:-2] + shape[-1:])
+    if nb == 1:
+        return reshape(out, shape[:-1])
+    return out
+
+
+def dot(a, b, out=None):
+    _no_out("np.dot", out)
+    na, nb = ndim_of(a), ndim_of(b)
+    if na == 0 or nb == 0:
+        return a * b
+    if nb <= 2:
+        return matmul(a, b)
+    # N-D: contract the last axis of a with the second-to-last of b.
+    bm = moveaxis(b, -2, 0)
+    rest = shape_of(bm)[1:]
+    r = matmul(reshape(a, (-1, shape_of(a)[-1])), reshape(bm, (shape_of(bm)[0], -1)))
+    return reshape(r, shape_of(a)[:-1] + rest)
+
+
+def astype(a, dtype, **kw):
+    dtype = np.dtype(dtype)
+    if dtype.kind not in "fc":
+        return primal(a).astype(dtype) if hasattr(primal(a), "astype") else dtype.type(primal(a))
+    return a if dtype_of(a) == dtype else P.cast(a, dtype=dtype)
+
+
+def _plain(fn):
+    """A function of the values only (shapes, zeros, comparisons): no derivative flows."""
+    def run(*args, **kw):
+        args = [primal(a) if not isinstance(a, (list, tuple)) else type(a)(primal(x) for x in a)
+                for a in args]
+        return fn(*args, **{k: primal(v) for k, v in kw.items()})
+    return run
+
+
+def _unsupported_kwargs(name, kw):
+    for k, v in kw.items():
+        if v is not np._NoValue and v is not None:
+            raise NotDifferentiableError(f"{name}(..., {k}=...)",
+                                         hint=f"The argument {k!r} is not supported on traced "
+                                              "values.")
+
+
+# ------------------------------------------------------------------------------------
+# The dispatch tables
+# ------------------------------------------------------------------------------------
+UFUNCS = {
+    np.add: P.add, np.subtract: P.subtract, np.multiply: P.multiply,
+    np.true_divide: P.divide, np.power: P.power, np.negative: P.negative,
+    np.absolute: P.absolute, np.sin: P.sin, np.cos: P.cos, np.tan: P.tan,
+    np.exp: P.exp, np.log: P.log, np.log1p: P.log1p, np.expm1: P.expm1,
+    np.sqrt: P.sqrt, np.tanh: P.tanh, np.sinh: P.sinh, np.cosh: P.cosh,
+    np.arcsin: P.arcsin, np.arccos: P.arccos, np.arctan: P.arctan,
+    np.arctan2: P.arctan2, np.maximum: P.maximum, np.minimum: P.minimum,
+    np.matmul: matmul, np.positive: lambda x: x,
+}
+
+# Piecewise-constant or boolean ufuncs: evaluated on the values, derivative zero.
+ZERO_DERIVATIVE_UFUNCS = {
+    np.greater, np.greater_equal, np.less, np.less_equal, np.equal, np.not_equal,
+    np.sign, np.floor, np.ceil, np.trunc, np.rint, np.isnan, np.isinf, np.isfinite,
+    np.signbit, np.logical_and, np.logical_or, np.logical_not, np.logical_xor,
+    np.floor_divide,
+}
+
+FUNCTIONS = {
+    np.sum: sum, np.mean: mean, np.reshape: reshape, np.ravel: ravel,
+    np.transpose: transpose, np.swapaxes: swapaxes, np.moveaxis: moveaxis,
+    np.expand_dims: expand_dims, np.squeeze: squeeze, np.broadcast_to: broadcast_to,
+    np.concatenate: concatenate, np.stack: stack, np.where: where, np.dot: dot,
+    np.shape: _plain(np.shape), np.ndim: _plain(np.ndim), np.size: _plain(np.size),
+    np.zeros_like: _plain(np.zeros_like), np.ones_like: _plain(np.ones_like),
+    np.empty_like: _plain(np.empty_like), np.full_like: _plain(np.full_like),
+    np.result_type: _plain(np.result_type), np.iscomplexobj: _plain(np.iscomplexobj),
+    np.isrealobj: _plain(np.isrealobj), np.isscalar: _plain(np.isscalar),
+    np.argmax: _plain(np.argmax), np.argmin: _plain(np.argmin),
+    np.argsort: _plain(np.argsort), np.nonzero: _plain(np.nonzero),
+    np.allclose: _plain(np.allclose), np.isclose: _plain(np.isclose),
+    np.array_equal: _plain(np.array_equal), np.any: _plain(np.any), np.all: _plain(np.all),
+    np.count_nonzero: _plain(np.count_nonzero),
+}
+
+
+def ufunc_name(ufunc, method="__call__"):
+    return f"numpy.{ufunc.__name__}" + ("" if method == "__call__" else f".{method}")
+
+
+def array_ufunc(self, ufunc, method, *inputs, **kwargs):
+    out = kwargs.pop("out", None)
+    if out is not None and builtins.any(o is not None for o in out):
+        raise InPlaceError(f"{ufunc_name(ufunc, method)}(..., out=...)")
+    if method == "__call__":
+        if ufunc in ZERO_DERIVATIVE_UFUNCS:
+            return ufunc(*(primal(x) for x in inputs), **kwargs)
+        fn = UFUNCS.get(ufunc)
+        if fn is not None:
+            if kwargs:
+                raise NotDifferentiableError(
+                    f"{ufunc_name(ufunc)}(..., {', '.join(kwargs)}=...)",
+                    hint="Keyword arguments of ufuncs (where=, dtype=, ...) are not "
+                         "supported on traced values; apply np.where or .astype afterwards.")
+            return fn(*inputs)
+    elif method == "reduce" and ufunc is np.add:
+        return sum(*inputs, **kwargs)
+    raise NotDifferentiableError(ufunc_name(ufunc, method))
+
+
+def array_function(self, func, types, args, kwargs):
+    fn = FUNCTIONS.get(func)
+    if fn is None:
+        mod = getattr(func, "__module__", "numpy") or "numpy"
+        name = mod.replace("numpy.linalg._linalg", "numpy.linalg").replace(
+            "numpy._core.fromnumeric", "numpy").replace("numpy._core", "numpy")
+        if not name.startswith("numpy"):
+            name = "numpy"
+        raise NotDifferentiableError(f"{name}.{func.__name__}")
+    return fn(*args, **kwargs)
+
+
+# ------------------------------------------------------------------------------------
+# Operators and array methods on boxes
+# ------------------------------------------------------------------------------------
+def _refuse(what):
+    def method(self, *a, **k):
+        raise ConcretizationError(what)
+    return method
+
+
+def _setitem(self, idx, value):
+    raise InPlaceError("x[...] = value")
+
+
+def _getitem(self, idx):
+    return P.getitem(self, idx=idx)
+
+
+def _compare(ufunc):
+    return lambda self, other: ufunc(primal(self), primal(other))
+
+
+def _install():
+    B = Box
+    B.__array_ufunc__ = array_ufunc
+    B.__array_function__ = array_function
+    B.__add__ = lambda s, o: P.add(s, o)
+    B.__radd__ = lambda s, o: P.add(o, s)
+    B.__sub__ = lambda s, o: P.subtract(s, o)
+    B.__rsub__ = lambda s, o: P.subtract(o, s)
+    B.__mul__ = lambda s, o: P.multiply(s, o)
+    B.__rmul__ = lambda s, o: P.multiply(o, s)
+    B.__truediv__ = lambda s, o: P.divide(s, o)
+    B.__rtruediv__ = lambda s, o: P.divide(o, s)
+    B.__pow__ = lambda s, o: P.power(s, o)
+    B.__rpow__ = lambda s, o: P.power(o, s)
+    B.__matmul__ = lambda s, o: matmul(s, o)
+    B.__rmatmul__ = lambda s, o: matmul(o, s)
+    B.__neg__ = lambda s: P.negative(s)
+    B.__pos__ = lambda s: s
+    B.__abs__ = lambda s: P.absolute(s)
+    B.__floordiv__ = lambda s, o: np.floor_divide(primal(s), primal(o))
+    B.__lt__ = _compare(np.less)
+    B.__le__ = _compare(np.less_equal)
+    B.__gt__ = _compare(np.greater)
+    B.__ge__ = _compare(np.greater_equal)
+    B.__eq__ = _compare(np.equal)
+    B.__ne__ = _compare(np.not_equal)
+    B.__hash__ = object.__hash__
+    B.__getitem__ = _getitem
+    B.__setitem__ = _setitem
+    B.__float__ = _refuse("float()")
+    B.__int__ = _refuse("int()")
+    B.__complex__ = _refuse("complex()")
+    B.__index__ = _refuse("using it as an index (operator.index)")
+    B.__array__ = _refuse("np.asarray() / np.array() (conversion to a plain ndarray)")
+    B.item = _refuse(".item()")
+    B.tolist = _refuse(".tolist()")
+    B.T = property(lambda s: transpose(s))
+    B.reshape = lambda s, *shape, order="C": reshape(
+        s, shape[0] if len(shape) == 1 else shape, order=order)
+    B.ravel = ravel
+    B.flatten = ravel
+    B.transpose = lambda s, *axes: transpose(
+        s, None if not axes else (axes[0] if len(axes) == 1 else axes))
+    B.squeeze = squeeze
+    B.sum = sum
+    B.mean = mean
+    B.dot = dot
+    B.astype = astype
+    B.swapaxes = swapaxes
+
+
+_install()

@@ -1,0 +1,394 @@
+"""The primitive table: every differentiable operation, declared once.
+
+Elementwise operations give one partial-derivative expression per operand,
+``d(*operands, out)``; forward mode multiplies it by the tangent, reverse mode by the
+cotangent, and the numba kernels compile the same expression. Structural and linear
+operations give a JVP and a VJP that are transposes of each other.
+
+Rules are written with primitives and operators only, so an outer trace differentiates
+them too: higher-order derivatives need nothing extra.
+
+Tangents in forward mode carry a leading axis of k directions; ``align`` and ``batched``
+helpers below keep the rules readable.
+"""
+import numpy as np
+
+from .core import Box, Primitive, ndim_of, shape_of, dtype_of
+
+TABLE = {}
+
+
+def register(prim):
+    if prim.name in TABLE:
+        raise ValueError(f"primitive {prim.name!r} declared twice")
+    TABLE[prim.name] = prim
+    return prim
+
+
+# ------------------------------------------------------------------------------------
+# Elementwise primitives: one derivative expression per operand.
+# ------------------------------------------------------------------------------------
+class Elementwise(Primitive):
+    """A broadcasting elementwise op with partials ``d_i(*operands, out)``.
+
+    ``partials[i]`` is None for an operand that takes no derivative (a condition).
+    ``domain`` (optional) describes the inputs the finite-difference tests may draw.
+    """
+
+    elementwise = True
+
+    def __init__(self, name, impl, partials, domain=None, kink=None):
+        nondiff = {i for i, d in enumerate(partials) if d is None}
+        super().__init__(name, impl, nondiff=nondiff)
+        self.partials = partials
+        self.nin = len(partials)
+        self.domain = domain
+        self.kink = kink  # the documented convention at a non-differentiable point
+
+    def partial(self, i, primals, out):
+        return self.partials[i](*primals, out)
+
+    def jvp(self, tangents, primals, out, kw):
+        out_nd = ndim_of(out)
+        total = None
+        for i, t in enumerate(tangents):
+            if t is None:
+                continue
+            term = scale(align(t, ndim_of(primals[i]), out_nd), self.partial(i, primals, out))
+            total = term if total is None else total + term
+        if total is None:
+            return None
+        want = (shape_of(total)[0],) + shape_of(out)
+        return total if shape_of(total) == want else broadcast_to(total, want)
+
+    def vjp(self, i, g, primals, out, kw):
+        return unbroadcast(scale(g, self.partial(i, primals, out)), shape_of(primals[i]))
+
+
+def scale(t, d):
+    """t * d, skipping the multiplication for the constant partials +1 and -1."""
+    if type(d) is float:
+        if d == 1.0:
+            return t
+        if d == -1.0:
+            return negative(t)
+    return t * d
+
+
+def align(t, nd_in, nd_out):
+    """Insert axes after the direction axis so an operand's tangent broadcasts to the output."""
+    if nd_in == nd_out:
+        return t
+    s = shape_of(t)
+    return reshape(t, s[:1] + (1,) * (nd_out - nd_in) + s[1:])
+
+
+def unbroadcast(g, shape):
+    """Sum ``g`` over the axes that broadcasting added, giving a cotangent of ``shape``."""
+    gshape = shape_of(g)
+    if gshape == tuple(shape):
+        return g
+    lead = len(gshape) - len(shape)
+    axes = tuple(range(lead)) + tuple(
+        lead + i for i, n in enumerate(shape) if n == 1 and gshape[lead + i] != 1)
+    if axes:
+        g = sum_(g, axis=axes)
+    return reshape(g, tuple(shape)) if shape_of(g) != tuple(shape) else g
+
+
+def _elementwise(name, impl, *partials, domain=None, kink=None):
+    return register(Elementwise(name, impl, partials, domain=domain, kink=kink))
+
+
+def _safe_log_base(x, out):
+    # d/dy x**y = log(x) x**y; zero where x == 0 (x**y is flat there for y > 0).
+    pos = x > 0
+    return where(pos, log(where(pos, x, 1.0)) * out, where(x == 0, 0.0, np.nan))
+
+
+def _max_partial(x, y, out):
+    return 1.0 * (x > y) + 0.5 * (x == y)
+
+
+def _min_partial(x, y, out):
+    return 1.0 * (x < y) + 0.5 * (x == y)
+
+
+ONE = lambda *a: 1.0  # noqa: E731  (constant partial of a linear operand)
+MINUS_ONE = lambda *a: -1.0  # noqa: E731
+
+add = _elementwise("add", np.add, ONE, ONE)
+subtract = _elementwise("subtract", np.subtract, ONE, MINUS_ONE)
+multiply = _elementwise("multiply", np.multiply, lambda x, y, o: y, lambda x, y, o: x)
+divide = _elementwise("divide", np.true_divide,
+                      lambda x, y, o: 1.0 / y, lambda x, y, o: -o / y, domain="nonzero_y")
+power = _elementwise("power", np.power,
+                     lambda x, y, o: y * x ** (y - 1), _safe_log_base, domain="positive_x",
+                     kink="d/dy at x == 0 is 0")
+negative = _elementwise("negative", np.negative, MINUS_ONE)
+absolute = _elementwise("absolute", np.absolute, lambda x, o: sign(x), kink="d/dx at 0 is 0")
+sin = _elementwise("sin", np.sin, lambda x, o: cos(x))
+cos = _elementwise("cos", np.cos, lambda x, o: -sin(x))
+tan = _elementwise("tan", np.tan, lambda x, o: 1.0 + o * o, domain="tan")
+exp = _elementwise("exp", np.exp, lambda x, o: o)
+log = _elementwise("log", np.log, lambda x, o: 1.0 / x, domain="positive")
+log1p = _elementwise("log1p", np.log1p, lambda x, o: 1.0 / (1.0 + x), domain="gt_minus_one")
+expm1 = _elementwise("expm1", np.expm1, lambda x, o: o + 1.0)
+sqrt = _elementwise("sqrt", np.sqrt, lambda x, o: 0.5 / o, domain="positive")
+tanh = _elementwise("tanh", np.tanh, lambda x, o: 1.0 - o * o)
+sinh = _elementwise("sinh", np.sinh, lambda x, o: cosh(x))
+cosh = _elementwise("cosh", np.cosh, lambda x, o: sinh(x))
+arcsin = _elementwise("arcsin", np.arcsin, lambda x, o: 1.0 / sqrt(1.0 - x * x),
+                      domain="open_unit")
+arccos = _elementwise("arccos", np.arccos, lambda x, o: -1.0 / sqrt(1.0 - x * x),
+                      domain="open_unit")
+arctan = _elementwise("arctan", np.arctan, lambda x, o: 1.0 / (1.0 + x * x))
+arctan2 = _elementwise("arctan2", np.arctan2,
+                       lambda y, x, o: x / (x * x + y * y),
+                       lambda y, x, o: -y / (x * x + y * y), domain="nonzero_pair")
+maximum = _elementwise("maximum", np.maximum, _max_partial,
+                       lambda x, y, o: _max_partial(y, x, o), kink="ties split 1/2 : 1/2")
+minimum = _elementwise("minimum", np.minimum, _min_partial,
+                       lambda x, y, o: _min_partial(y, x, o), kink="ties split 1/2 : 1/2")
+where = _elementwise("where", np.where, None,
+                     lambda c, x, y, o: 1.0 * c, lambda c, x, y, o: 1.0 * np.logical_not(c))
+
+
+def sign(x):
+    """Sign of the value; piecewise constant, so no derivative flows."""
+    from .core import primal
+    return np.sign(primal(x))
+
+
+# ------------------------------------------------------------------------------------
+# Structural and linear primitives: a JVP and its transpose, the VJP.
+# ------------------------------------------------------------------------------------
+def _norm_axes(axis, nd):
+    if axis is None:
+        return tuple(range(nd))
+    if isinstance(axis, (int, np.integer)):
+        axis = (axis,)
+    return tuple(sorted(int(a) % nd if nd else 0 for a in axis))
+
+
+def _sum_impl(x, axis=None, keepdims=False):
+    return np.sum(x, axis=axis, keepdims=keepdims)
+
+
+def _sum_jvp(tangents, primals, out, axis=None, keepdims=False):
+    (t,) = tangents
+    axes = _norm_axes(axis, ndim_of(primals[0]))
+    return sum_(t, axis=tuple(a + 1 for a in axes), keepdims=keepdims)
+
+
+def _sum_vjp(i, g, primals, out, axis=None, keepdims=False):
+    shape = shape_of(primals[0])
+    if not keepdims:
+        axes = _norm_axes(axis, len(shape))
+        kept = tuple(1 if d in axes else n for d, n in enumerate(shape))
+        g = reshape(g, kept)
+    return broadcast_to(g, shape)
+
+
+sum_ = register(Primitive("sum", _sum_impl, _sum_jvp, _sum_vjp))
+
+
+def _broadcast_impl(x, shape):
+    return np.broadcast_to(x, shape)
+
+
+def _broadcast_jvp(tangents, primals, out, shape):
+    (t,) = tangents
+    t = align(t, ndim_of(primals[0]), len(shape))
+    return broadcast_to(t, shape_of(t)[:1] + tuple(shape))
+
+
+def _broadcast_vjp(i, g, primals, out, shape):
+    return unbroadcast(g, shape_of(primals[0]))
+
+
+broadcast_to = register(Primitive("broadcast_to", _broadcast_impl, _broadcast_jvp,
+                                  _broadcast_vjp))
+
+
+def _reshape_impl(x, shape):
+    return np.reshape(x, shape)
+
+
+def _reshape_jvp(tangents, primals, out, shape):
+    (t,) = tangents
+    return reshape(t, shape_of(t)[:1] + shape_of(out))
+
+
+def _reshape_vjp(i, g, primals, out, shape):
+    return reshape(g, shape_of(primals[0]))
+
+
+reshape = register(Primitive("reshape", _reshape_impl, _reshape_jvp, _reshape_vjp))
+
+
+def _transpose_impl(x, axes):
+    return np.transpose(x, axes)
+
+
+def _transpose_jvp(tangents, primals, out, axes):
+    (t,) = tangents
+    return transpose(t, (0,) + tuple(a + 1 for a in axes))
+
+
+def _transpose_vjp(i, g, primals, out, axes):
+    return transpose(g, tuple(int(a) for a in np.argsort(axes)))
+
+
+transpose = register(Primitive("transpose", _transpose_impl, _transpose_jvp,
+                               _transpose_vjp))
+
+
+def _cast_impl(x, dtype):
+    return np.asarray(x).astype(dtype) if not np.isscalar(x) else np.dtype(dtype).type(x)
+
+
+def _cast_jvp(tangents, primals, out, dtype):
+    return cast(tangents[0], dtype)
+
+
+def _cast_vjp(i, g, primals, out, dtype):
+    return cast(g, dtype_of(primals[0]))
+
+
+cast = register(Primitive("cast", _cast_impl, _cast_jvp, _cast_vjp))
+
+
+# --- indexing ---------------------------------------------------------------------
+def _is_advanced(k):
+    return isinstance(k, (list, np.ndarray)) and not isinstance(k, Box)
+
+
+def _index_tuple(idx):
+    return idx if isinstance(idx, tuple) else (idx,)
+
+
+def _advanced_layout(idx):
+    """How many leading result axes numpy gives the advanced indices when they are
+    separated by slices (numpy then moves them to the front), else 0."""
+    idx = _index_tuple(idx)
+    has_array = any(_is_advanced(k) for k in idx)
+    if not has_array:
+        return 0
+    pos = [j for j, k in enumerate(idx)
+           if _is_advanced(k) or isinstance(k, (int, np.integer))]
+    if pos == list(range(pos[0], pos[-1] + 1)):
+        return 0
+    arrays = []
+    for k in idx:
+        if _is_advanced(k):
+            k = np.asarray(k)
+            arrays.extend(np.nonzero(k) if k.dtype == bool else (k,))
+        elif isinstance(k, (int, np.integer)):
+            arrays.append(np.asarray(k))
+    return len(np.broadcast_shapes(*(a.shape for a in arrays)))
+
+
+def _batched_index(idx):
+    return (slice(None),) + _index_tuple(idx)
+
+
+def _getitem_impl(x, idx):
+    return x[idx]
+
+
+def _getitem_jvp(tangents, primals, out, idx):
+    (t,) = tangents
+    r = getitem(t, _batched_index(idx))
+    lead = _advanced_layout(idx)
+    return moveaxis_(r, lead, 0) if lead else r
+
+
+def _getitem_vjp(i, g, primals, out, idx):
+    return scatter_add(g, idx=idx, shape=shape_of(primals[0]))
+
+
+getitem = register(Primitive("getitem", _getitem_impl, _getitem_jvp, _getitem_vjp))
+
+
+def _scatter_impl(g, idx, shape):
+    z = np.zeros(shape, dtype=np.result_type(np.asarray(g).dtype, np.float32))
+    if any(_is_advanced(k) for k in _index_tuple(idx)):
+        np.add.at(z, idx, g)
+    else:
+        z[idx] = g
+    return z
+
+
+def _scatter_jvp(tangents, primals, out, idx, shape):
+    (t,) = tangents
+    lead = _advanced_layout(idx)
+    if lead:
+        t = moveaxis_(t, 0, lead)
+    return scatter_add(t, idx=_batched_index(idx), shape=shape_of(t)[:1] + tuple(shape))
+
+
+def _scatter_vjp(i, g, primals, out, idx, shape):
+    return getitem(g, idx=idx)
+
+
+scatter_add = register(Primitive("scatter_add", _scatter_impl, _scatter_jvp, _scatter_vjp))
+
+
+def moveaxis_(x, src, dst):
+    nd = ndim_of(x)
+    order = [a for a in range(nd) if a != src]
+    order.insert(dst, src)
+    return transpose(x, tuple(order))
+
+
+# --- joining ------------------------------------------------------------------------
+def _concat_impl(*xs, axis=0):
+    return np.concatenate(xs, axis=axis)
+
+
+def _concat_jvp(tangents, primals, out, axis=0):
+    k = next(shape_of(t)[0] for t in tangents if t is not None)
+    ts = [t if t is not None else np.zeros((k,) + shape_of(p), dtype=dtype_of(out))
+          for t, p in zip(tangents, primals)]
+    return concatenate(*ts, axis=axis % ndim_of(out) + 1)
+
+
+def _concat_vjp(i, g, primals, out, axis=0):
+    axis = axis % ndim_of(out)
+    start = sum(shape_of(p)[axis] for p in primals[:i])
+    stop = start + shape_of(primals[i])[axis]
+    return getitem(g, idx=(slice(None),) * axis + (slice(start, stop),))
+
+
+concatenate = register(Primitive("concatenate", _concat_impl, _concat_jvp, _concat_vjp))
+
+
+# --- matrix product (operands at least 2-D; numpy_dispatch handles 1-D operands) -----
+def _swap_last(x):
+    nd = ndim_of(x)
+    return transpose(x, tuple(range(nd - 2)) + (nd - 1, nd - 2))
+
+
+def _matmul_jvp(tangents, primals, out, **kw):
+    a, b = primals
+    ta, tb = tangents
+    nd = ndim_of(out)
+    total = None
+    if ta is not None:
+        total = matmul(align(ta, ndim_of(a), nd), b)
+    if tb is not None:
+        term = matmul(a, align(tb, ndim_of(b), nd))
+        total = term if total is None else total + term
+    want = shape_of(total)[:1] + shape_of(out)
+    return total if shape_of(total) == want else broadcast_to(total, want)
+
+
+def _matmul_vjp(i, g, primals, out, **kw):
+    a, b = primals
+    if i == 0:
+        return unbroadcast(matmul(g, _swap_last(b)), shape_of(a))
+    return unbroadcast(matmul(_swap_last(a), g), shape_of(b))
+
+
+matmul = register(Primitive("matmul", np.matmul, _matmul_jvp, _matmul_vjp))
