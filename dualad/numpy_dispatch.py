@@ -189,16 +189,9 @@ def _unsupported_kwargs(name, kw):
 # ------------------------------------------------------------------------------------
 # The dispatch tables
 # ------------------------------------------------------------------------------------
-UFUNCS = {
-    np.add: P.add, np.subtract: P.subtract, np.multiply: P.multiply,
-    np.true_divide: P.divide, np.power: P.power, np.negative: P.negative,
-    np.absolute: P.absolute, np.sin: P.sin, np.cos: P.cos, np.tan: P.tan,
-    np.exp: P.exp, np.log: P.log, np.log1p: P.log1p, np.expm1: P.expm1,
-    np.sqrt: P.sqrt, np.tanh: P.tanh, np.sinh: P.sinh, np.cosh: P.cosh,
-    np.arcsin: P.arcsin, np.arccos: P.arccos, np.arctan: P.arctan,
-    np.arctan2: P.arctan2, np.maximum: P.maximum, np.minimum: P.minimum,
-    np.matmul: matmul, np.positive: lambda x: x,
-}
+# Every elementwise primitive whose implementation is a NumPy ufunc serves that ufunc.
+UFUNCS = {p.impl: p for p in P.TABLE.values() if isinstance(p.impl, np.ufunc)}
+UFUNCS.update({np.matmul: matmul, np.positive: lambda x: x})
 
 # Piecewise-constant or boolean ufuncs: evaluated on the values, derivative zero.
 ZERO_DERIVATIVE_UFUNCS = {
@@ -213,17 +206,22 @@ FUNCTIONS = {
     np.transpose: transpose, np.swapaxes: swapaxes, np.moveaxis: moveaxis,
     np.expand_dims: expand_dims, np.squeeze: squeeze, np.broadcast_to: broadcast_to,
     np.concatenate: concatenate, np.stack: stack, np.where: where, np.dot: dot,
-    np.shape: _plain(np.shape), np.ndim: _plain(np.ndim), np.size: _plain(np.size),
-    np.zeros_like: _plain(np.zeros_like), np.ones_like: _plain(np.ones_like),
-    np.empty_like: _plain(np.empty_like), np.full_like: _plain(np.full_like),
-    np.result_type: _plain(np.result_type), np.iscomplexobj: _plain(np.iscomplexobj),
-    np.isrealobj: _plain(np.isrealobj), np.isscalar: _plain(np.isscalar),
-    np.argmax: _plain(np.argmax), np.argmin: _plain(np.argmin),
-    np.argsort: _plain(np.argsort), np.nonzero: _plain(np.nonzero),
-    np.allclose: _plain(np.allclose), np.isclose: _plain(np.isclose),
-    np.array_equal: _plain(np.array_equal), np.any: _plain(np.any), np.all: _plain(np.all),
-    np.count_nonzero: _plain(np.count_nonzero),
 }
+# Functions of the values only: shapes, zeros, comparisons, index searches.
+FUNCTIONS.update({fn: _plain(fn) for fn in (
+    np.shape, np.ndim, np.size, np.zeros_like, np.ones_like, np.empty_like, np.full_like,
+    np.result_type, np.iscomplexobj, np.isrealobj, np.isscalar, np.argmax, np.argmin,
+    np.argsort, np.nonzero, np.allclose, np.isclose, np.array_equal, np.any, np.all,
+    np.count_nonzero)})
+
+
+def implements(*np_functions):
+    """Register ``fn`` as the implementation of NumPy functions on traced values."""
+    def register(fn):
+        for f in np_functions:
+            FUNCTIONS[f] = fn
+        return fn
+    return register
 
 
 def ufunc_name(ufunc, method="__call__"):
