@@ -2,6 +2,7 @@
 from . import numpy_dispatch as _numpy_dispatch  # noqa: F401  (installs operators on boxes)
 from .api import (grad, hessian, hvp, jacfwd, jacobian, jacrev, jvp, stop_gradient,
                   value_and_grad, vjp)
+from .check import check_grads
 from .core import Primitive, primal
 from .errors import (ConcretizationError, DualadError, InPlaceError, LeakedTracerError,
                      NotDifferentiableError)
@@ -14,5 +15,5 @@ __all__ = [
     "Dual", "Tracer", "Primitive", "primal", "stop_gradient",
     "jvp", "jacfwd", "vjp", "grad", "value_and_grad", "jacrev", "jacobian", "hessian", "hvp",
     "DualadError", "NotDifferentiableError", "ConcretizationError", "LeakedTracerError",
-    "InPlaceError",
+    "InPlaceError", "check_grads",
 ]
