@@ -1,6 +1,7 @@
 # Two commands for a fresh machine with Python 3 and make:
 #   make demo   - a short tour of dualad
 #   make test   - the whole test suite
+#   make bench  - benchmarks against autograd, JAX, PyTorch and mygrad (.venv-bench; ARGS=--quick)
 # Each creates (or refreshes) the virtual environment .venv and installs what it needs.
 PYTHON ?= python3
 VENV ?= .venv
@@ -21,5 +22,20 @@ demo: $(VENV)/.installed
 test: $(VENV)/.installed
 	$(PY) -m pytest -q $(ARGS)
 
+# The benchmark peers live in their own environment, never in .venv (the tests must not
+# depend on them). torch goes in first (pinned CPU build); a peer that cannot be installed
+# is reported and skipped by the runner.
+BENCH_VENV ?= .venv-bench
+BPY := $(BENCH_VENV)/bin/python
+
+$(BENCH_VENV)/.installed: pyproject.toml benchmarks/install.py
+	$(PYTHON) -m venv $(BENCH_VENV)
+	$(BPY) -m pip install --quiet --upgrade pip
+	$(BPY) benchmarks/install.py
+	touch $@
+
+bench: $(BENCH_VENV)/.installed
+	$(BPY) -m benchmarks $(ARGS)
+
 clean:
-	rm -rf $(VENV) .pytest_cache .hypothesis
+	rm -rf $(VENV) $(BENCH_VENV) .pytest_cache .hypothesis
