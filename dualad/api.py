@@ -7,7 +7,7 @@ import numpy as np
 
 from .core import Box, primal, shape_of, dtype_of
 from .forward import Dual, ForwardTrace
-from .reverse import ReverseTrace, backward
+from .reverse import ReverseTrace, sweep
 from .tree import flatten, unflatten
 
 DEFAULT_CHUNK = 64
@@ -237,9 +237,9 @@ class _Recording:
         for o, c in zip(self.out_leaves, cotangents):
             if isinstance(o, Box) and o.trace is self.trace and c is not None:
                 seeds[o.slot] = seeds[o.slot] + c if o.slot in seeds else c
-        adj = backward(self.trace.nodes, seeds) if seeds else {}
-        return [_like(adj[b.slot] if seeds else None, x)
-                for b, x in zip(self.inputs, self.leaves)]
+        wanted = [b.slot for b in self.inputs]
+        adj = sweep(self.trace, seeds, wanted) if seeds else [None] * len(wanted)
+        return [_like(g, x) for g, x in zip(adj, self.leaves)]
 
     def output(self):
         return unflatten(self.out_tree, [_concrete(v) for v in self.values])

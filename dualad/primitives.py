@@ -11,6 +11,9 @@ them too: higher-order derivatives need nothing extra.
 Tangents in forward mode carry a leading axis of k directions; ``align`` and ``batched``
 helpers below keep the rules readable.
 """
+import math
+import operator
+
 import numpy as np
 
 from .core import Box, Primitive, ndim_of, shape_of, dtype_of
@@ -44,9 +47,31 @@ class Elementwise(Primitive):
         self.nin = len(partials)
         self.domain = domain
         self.kink = kink  # the documented convention at a non-differentiable point
+        self.scalar = _scalar_impl(name)
+
+    def __call__(self, *args, **kw):
+        # Plain Python floats take the math/operator implementation: same values, and
+        # several times faster than a ufunc call on a scalar.
+        if self.scalar is not None and not kw:
+            for x in args:
+                if type(x) is not float and type(x) is not int:
+                    break
+            else:
+                try:
+                    r = self.scalar(*args)
+                    if type(r) is float:
+                        return r
+                except (ArithmeticError, ValueError):
+                    pass
+        return Primitive.__call__(self, *args, **kw)
 
     def partial(self, i, primals, out):
-        return self.partials[i](*primals, out)
+        try:
+            return self.partials[i](*primals, out)
+        except (ArithmeticError, ValueError):
+            # Python floats raise where NumPy gives inf/nan (1/0 at a kink): use NumPy's.
+            f64 = [np.float64(p) if type(p) in (float, int) else p for p in primals]
+            return self.partials[i](*f64, np.float64(out) if type(out) is float else out)
 
     def jvp(self, tangents, primals, out, kw):
         out_nd = ndim_of(out)
@@ -63,6 +88,24 @@ class Elementwise(Primitive):
 
     def vjp(self, i, g, primals, out, kw):
         return unbroadcast(scale(g, self.partial(i, primals, out)), shape_of(primals[i]))
+
+
+_SCALAR_ALIASES = {
+    "add": operator.add, "subtract": operator.sub, "multiply": operator.mul,
+    "divide": operator.truediv, "power": math.pow, "negative": operator.neg,
+    "absolute": math.fabs, "arcsin": math.asin, "arccos": math.acos, "arctan": math.atan,
+    "arctan2": math.atan2, "arcsinh": math.asinh, "arccosh": math.acosh,
+    "arctanh": math.atanh,
+}
+
+
+def _scalar_impl(name):
+    """The math/operator function computing the same value on Python floats, if any."""
+    if name in _SCALAR_ALIASES:
+        return _SCALAR_ALIASES[name]
+    fn = getattr(math, name, None)
+    return fn if name in ("sin", "cos", "tan", "exp", "log", "log1p", "expm1", "sqrt",
+                          "tanh", "sinh", "cosh", "log2", "log10", "cbrt", "exp2") else None
 
 
 def scale(t, d):

@@ -1,17 +1,44 @@
-"""Reverse mode: a ``Tracer`` records a Wengert list (the tape); ``backward`` sweeps it.
+"""Reverse mode: a ``Tracer`` records a Wengert list (the tape); ``sweep`` runs it backwards.
 
-Each primitive applied to a Tracer appends one node ``(prim, kw, primals, out, parents)``
-in execution order, where ``parents`` are the tape slots of the traced operands. The
-backward sweep is a plain reverse loop over the tape: no recursion, no topological sort,
-no depth limit. Adjoints are freed as soon as they have been pushed to the parents.
+Every recorded value has a slot on the tape, in execution order. The tape is stored as
+flat arrays, one entry per slot, so that scalar code costs a few dozen bytes per
+operation and its backward sweep runs in one numba kernel:
+
+    a[i], b[i]    parent slots (b = -1: one parent)   -- a scalar entry, partials da, db
+    a[i] = -1     a leaf (an input)
+    a[i] = -2     a generic entry: (prim, kw, primals, out, parents) in ``generic[i]``
+    b[i] = -3     an element x[idx] of an array slot: a[i] indexes the element-adjoint
+                  buffer, where the array's adjoint is gathered (O(1) per element)
+    scalar[i]     1 when the slot's value is a Python/NumPy float64 scalar
+
+Scalar entries hold their local partials, computed when recorded from the primitive
+table's derivative expressions; generic entries (arrays, nested derivatives) call the
+primitive's VJP during the sweep. The sweep is a plain reverse loop: no recursion, no
+topological sort, no depth limit. ``_sweep_reference`` is the pure-Python sweep
+(any cotangent type, numba off); ``_sweep_fast`` gives identical results with runs of
+scalar entries swept by the kernel in ``tape_kernel.py``.
 """
 import contextvars
+from array import array
 
+import numpy as np
+
+from . import tape_kernel
 from .core import Box, Trace
 from .forward import _is_inexact
+from .primitives import getitem
 
 # False inside ``dualad.no_grad()``: reverse traces stop recording.
 recording = contextvars.ContextVar("dualad_recording", default=True)
+
+LEAF, GENERIC, ELEMENT, NONE = (tape_kernel.LEAF, tape_kernel.GENERIC, tape_kernel.ELEMENT,
+                                tape_kernel.NONE)
+_F64 = np.float64
+
+
+def _is_scalar(v):
+    t = type(v)
+    return t is float or t is _F64
 
 
 class ReverseTrace(Trace):
@@ -21,14 +48,34 @@ class ReverseTrace(Trace):
 
     def __init__(self):
         super().__init__()
-        self.nodes = []
+        self.a, self.b = array("q"), array("q")
+        self.da, self.db = array("d"), array("d")
+        self.scalar = array("b")
+        self.generic = {}
+        self.regions = {}     # array slot -> (offset, shape) in the element-adjoint buffer
+        self.esize = 0
+        self.pure = True      # no boxes of other traces inside generic entries
+
+    def __len__(self):
+        return len(self.a)
+
+    def _push(self, a, b, da, db, scalar):
+        self.a.append(a)
+        self.b.append(b)
+        self.da.append(da)
+        self.db.append(db)
+        self.scalar.append(scalar)
+        return len(self.a) - 1
 
     def leaf(self, value):
         """A new input of the tape."""
-        self.nodes.append(None)
-        return Tracer(value, self, len(self.nodes) - 1)
+        return Tracer(value, self, self._push(LEAF, NONE, 0.0, 0.0, _is_scalar(value)))
 
     def process(self, prim, args, kw):
+        if prim.elementwise and not kw:
+            r = self._scalar_entry(prim, args)
+            if r is not None:
+                return r
         primals, parents, traced = [], [], False
         for i, a in enumerate(args):
             if isinstance(a, Box) and a.trace is self:
@@ -44,8 +91,101 @@ class ReverseTrace(Trace):
         out = prim(*primals, **kw)
         if not traced or not _is_inexact(out) or not recording.get():
             return out
-        self.nodes.append((prim, kw, tuple(primals), out, tuple(parents)))
-        return Tracer(out, self, len(self.nodes) - 1)
+        if prim is getitem and type(out) is _F64 and type(primals[0]) is np.ndarray:
+            flat = _flat_index(kw["idx"], primals[0].shape)
+            if flat is not None:
+                return self._element(parents[0], primals[0].shape, flat, float(out))
+        for p in primals:
+            if isinstance(p, Box):
+                self.pure = False
+        if isinstance(out, Box):
+            self.pure = False
+        slot = self._push(GENERIC, NONE, 0.0, 0.0, _is_scalar(out))
+        self.generic[slot] = (prim, kw, tuple(primals), out, tuple(parents))
+        return Tracer(out, self, slot)
+
+    def _scalar_entry(self, prim, args):
+        """Record an elementwise op on float scalars as a flat entry; None if not one."""
+        n = len(args)
+        if n > 2 or not self.alive:
+            return None
+        x = args[0]
+        t = type(x)
+        if t is Tracer:
+            if x.trace is not self:
+                return None
+            xs, x = x.slot, x.value
+            if type(x) is not float and type(x) is not _F64:
+                return None
+        elif t is float or t is int or t is _F64:
+            xs = -1
+        else:
+            return None
+        if n == 2:
+            y = args[1]
+            t = type(y)
+            if t is Tracer:
+                if y.trace is not self:
+                    return None
+                ys, y = y.slot, y.value
+                if type(y) is not float and type(y) is not _F64:
+                    return None
+            elif t is float or t is int or t is _F64:
+                ys = -1
+            else:
+                return None
+            vals = (x, y)
+        else:
+            ys, vals = -1, (x,)
+        if not recording.get():
+            return None
+        scalar = prim.scalar
+        try:
+            out = scalar(*vals) if scalar is not None else prim(*vals)
+        except (ArithmeticError, ValueError):   # e.g. 1/0: NumPy's inf, on the generic path
+            return None
+        if type(out) is not float:
+            if type(out) is not _F64:
+                return None
+            out = float(out)
+        if prim.nondiff:
+            return None
+        partials = prim.partials
+        try:
+            if xs >= 0:
+                dx = float(partials[0](*vals, out))
+                dy = float(partials[1](*vals, out)) if ys >= 0 else 0.0
+            else:
+                xs, dx, ys, dy = ys, float(partials[1](*vals, out)), -1, 0.0
+        except (ArithmeticError, ValueError):   # 1/0 in Python floats: use NumPy's inf
+            return None
+        self.a.append(xs)
+        self.b.append(ys)
+        self.da.append(dx)
+        self.db.append(dy)
+        self.scalar.append(1)
+        return Tracer(out, self, len(self.a) - 1)
+
+    def _element(self, parent, shape, flat, value):
+        region = self.regions.get(parent)
+        if region is None:
+            region = self.regions[parent] = (self.esize, shape)
+            self.esize += int(np.prod(shape))
+        return Tracer(value, self, self._push(region[0] + flat, ELEMENT, 1.0, 0.0, 1))
+
+
+def _flat_index(idx, shape):
+    """The flat position of ``x[idx]`` when idx picks one element with integers, else None."""
+    if not isinstance(idx, tuple):
+        idx = (idx,)
+    if len(idx) != len(shape):
+        return None
+    flat = 0
+    for k, n in zip(idx, shape):
+        if not isinstance(k, (int, np.integer)) or isinstance(k, bool):
+            return None
+        flat = flat * n + int(k) % n
+    return flat
 
 
 class Tracer(Box):
@@ -60,24 +200,170 @@ class Tracer(Box):
         return f"Tracer({self.value!r}, slot={self.slot})"
 
 
-def backward(nodes, seeds, stop=0):
-    """Sweep ``nodes`` in reverse from the cotangents ``seeds`` ({slot: g}).
+def _scalar_operators():
+    """Python operators on Tracers try the scalar entry first (the hot path of scalar code)."""
+    from . import primitives as P
 
-    Returns the list of adjoints; entries of leaves (and of nodes below ``stop``) are kept.
+    def binary(prim):
+        def op(self, other):
+            r = self.trace._scalar_entry(prim, (self, other))
+            return prim(self, other) if r is None else r
+
+        def rop(self, other):
+            r = self.trace._scalar_entry(prim, (other, self))
+            return prim(other, self) if r is None else r
+        return op, rop
+
+    for name, prim in (("add", P.add), ("sub", P.subtract), ("mul", P.multiply),
+                       ("truediv", P.divide), ("pow", P.power)):
+        op, rop = binary(prim)
+        setattr(Tracer, f"__{name}__", op)
+        setattr(Tracer, f"__r{name}__", rop)
+
+    def neg(self):
+        r = self.trace._scalar_entry(P.negative, (self,))
+        return P.negative(self) if r is None else r
+    Tracer.__neg__ = neg
+
+
+_scalar_operators()
+
+
+# ------------------------------------------------------------------------------------
+# Backward sweeps
+# ------------------------------------------------------------------------------------
+def node_vjps(node, g):
+    """(parent slot, cotangent contribution) for each traced operand of a generic node."""
+    prim, kw, primals, out, parents = node
+    for j, p in enumerate(parents):
+        if p is not None:
+            yield p, prim.vjp(j, g, primals, out, kw)
+
+
+def sweep(trace, seeds, wanted):
+    """Adjoints of the slots ``wanted`` given output cotangents ``seeds`` ({slot: g}).
+
+    None marks a slot that no seeded output depends on.
+    """
+    plain = all(not isinstance(g, Box) for g in seeds.values())
+    kernel = tape_kernel.compiled_sweep() if plain and trace.pure else None
+    if kernel is None:
+        return _sweep_reference(trace, seeds, wanted)
+    return _sweep_fast(trace, seeds, wanted, kernel)
+
+
+def _region_adjoint(trace, slot, elements):
+    """The adjoint gathered element by element for array ``slot`` (or None)."""
+    region = trace.regions.get(slot)
+    if region is None:
+        return None
+    off, shape = region
+    return elements(off, int(np.prod(shape)), shape)
+
+
+def _add(x, y):
+    return y if x is None else (x if y is None else x + y)
+
+
+def _sweep_reference(trace, seeds, wanted):
+    a, b, da, db = trace.a, trace.b, trace.da, trace.db
+    adj = [None] * len(a)
+    eadj = {}
+
+    def elements(off, size, shape):
+        vals = [eadj.pop(off + k, None) for k in range(size)]
+        if all(v is None for v in vals):
+            return None
+        if not any(isinstance(v, Box) for v in vals):
+            return np.array([0.0 if v is None else v for v in vals]).reshape(shape)
+        return np.stack([0.0 if v is None else v for v in vals]).reshape(shape)
+
+    def take(i):
+        g = adj[i]
+        adj[i] = None
+        return _add(g, _region_adjoint(trace, i, elements))
+
+    for slot, g in seeds.items():
+        adj[slot] = _add(adj[slot], g)
+    for i in range(len(a) - 1, -1, -1):
+        ai = a[i]
+        if ai == LEAF:
+            continue
+        if ai == GENERIC:
+            g = take(i)
+            if g is not None:
+                for p, c in node_vjps(trace.generic[i], g):
+                    adj[p] = _add(adj[p], c)
+            continue
+        g = adj[i]
+        if g is None:
+            continue
+        adj[i] = None
+        if b[i] == ELEMENT:
+            eadj[ai] = _add(eadj.get(ai), g)
+            continue
+        adj[ai] = _add(adj[ai], g * da[i])
+        if b[i] >= 0:
+            adj[b[i]] = _add(adj[b[i]], g * db[i])
+    return [take(s) for s in wanted]
+
+
+def _sweep_fast(trace, seeds, wanted, kernel):
+    n = len(trace.a)
+    a = np.frombuffer(trace.a, dtype=np.int64) if n else np.zeros(0, np.int64)
+    b = np.frombuffer(trace.b, dtype=np.int64) if n else np.zeros(0, np.int64)
+    da = np.frombuffer(trace.da, dtype=np.float64) if n else np.zeros(0)
+    db = np.frombuffer(trace.db, dtype=np.float64) if n else np.zeros(0)
+    scalar = trace.scalar
+    sadj = np.zeros(n)
+    has = np.zeros(n, dtype=np.bool_)
+    eadj = np.zeros(trace.esize)
+    adj = {}
+
+    def elements(off, size, shape):
+        return eadj[off:off + size].reshape(shape).copy()
+
+    def add(p, c):
+        if scalar[p]:
+            sadj[p] += c
+            has[p] = True
+        else:
+            adj[p] = _add(adj.get(p), c)
+
+    def take(i):
+        if scalar[i]:
+            return _F64(sadj[i]) if has[i] else None
+        return _add(adj.pop(i, None), _region_adjoint(trace, i, elements))
+
+    for slot, g in seeds.items():
+        add(slot, g)
+    i = n - 1
+    while i >= 0:
+        i = kernel(a, b, da, db, sadj, has, eadj, i)
+        if i < 0:
+            break
+        g = take(i)
+        if g is not None:
+            for p, c in node_vjps(trace.generic[i], g):
+                add(p, c)
+        i -= 1
+    return [take(s) for s in wanted]
+
+
+def backward(nodes, seeds):
+    """Sweep a list of generic nodes in reverse order (``nodes[i]`` produces slot i).
+
+    Used by graphs that are not tapes (the object API orders its reachable nodes and
+    numbers them); ``seeds`` is {slot: g}. Returns the list of adjoints.
     """
     adj = [None] * len(nodes)
     for slot, g in seeds.items():
-        adj[slot] = g if adj[slot] is None else adj[slot] + g
-    for i in range(len(nodes) - 1, stop - 1, -1):
+        adj[slot] = _add(adj[slot], g)
+    for i in range(len(nodes) - 1, -1, -1):
         g = adj[i]
-        node = nodes[i]
-        if g is None or node is None:
+        if g is None or nodes[i] is None:
             continue
         adj[i] = None
-        prim, kw, primals, out, parents = node
-        for j, p in enumerate(parents):
-            if p is None:
-                continue
-            c = prim.vjp(j, g, primals, out, kw)
-            adj[p] = c if adj[p] is None else adj[p] + c
+        for p, c in node_vjps(nodes[i], g):
+            adj[p] = _add(adj[p], c)
     return adj
