@@ -143,7 +143,7 @@ def _elementwise(name, impl, *partials, domain=None, kink=None):
     return register(Elementwise(name, impl, partials, domain=domain, kink=kink))
 
 
-def _safe_log_base(x, out):
+def _safe_log_base(x, y, out):
     # d/dy x**y = log(x) x**y; zero where x == 0 (x**y is flat there for y > 0).
     pos = x > 0
     return where(pos, log(where(pos, x, 1.0)) * out, where(x == 0, 0.0, np.nan))
