@@ -165,8 +165,14 @@ subtract = _elementwise("subtract", np.subtract, ONE, MINUS_ONE)
 multiply = _elementwise("multiply", np.multiply, lambda x, y, o: y, lambda x, y, o: x)
 divide = _elementwise("divide", np.true_divide,
                       lambda x, y, o: 1.0 / y, lambda x, y, o: -o / y, domain="nonzero_y")
-power = _elementwise("power", np.power,
-                     lambda x, y, o: y * x ** (y - 1), _safe_log_base, domain="positive_x",
+def _power_base(x, y, out):
+    # x**2 is the common case: 2x avoids a general power over the whole array.
+    if type(y) in (int, float) and y == 2:
+        return 2.0 * x
+    return y * x ** (y - 1)
+
+
+power = _elementwise("power", np.power, _power_base, _safe_log_base, domain="positive_x",
                      kink="d/dy at x == 0 is 0")
 negative = _elementwise("negative", np.negative, MINUS_ONE)
 absolute = _elementwise("absolute", np.absolute, lambda x, o: sign(x), kink="d/dx at 0 is 0")
