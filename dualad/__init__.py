@@ -8,6 +8,8 @@ from .errors import (ConcretizationError, DualadError, InPlaceError, LeakedTrace
                      NotDifferentiableError)
 from .forward import Dual
 from .reverse import Tracer
+from .tensor import Tensor, enable_grad, is_grad_enabled, no_grad  # object API
+from . import optim  # noqa: E402  (dualad.optim.SGD, Adam, AdamW)
 
 __version__ = "0.1.0"
 
@@ -16,4 +18,5 @@ __all__ = [
     "jvp", "jacfwd", "vjp", "grad", "value_and_grad", "jacrev", "jacobian", "hessian", "hvp",
     "DualadError", "NotDifferentiableError", "ConcretizationError", "LeakedTracerError",
     "InPlaceError", "check_grads",
+    "Tensor", "no_grad", "enable_grad", "is_grad_enabled", "optim",
 ]

@@ -1,0 +1,196 @@
+"""Optimizers for ``dualad.Tensor`` parameters: SGD (momentum, Nesterov), Adam, AdamW.
+
+The update rules follow PyTorch's documented algorithms (torch.optim.SGD / Adam / AdamW),
+so hyperparameters carry over. Updates are plain NumPy on the values: they are never
+recorded, and each step binds a new array to the parameter instead of writing into the
+old one, so a graph retained from before the step keeps the values it saved.
+
+    opt = dualad.optim.SGD([w, b], lr=0.1, momentum=0.9)
+    for x, y in batches:
+        opt.zero_grad()
+        loss = np.mean((x @ w + b - y) ** 2)
+        loss.backward()
+        opt.step()
+"""
+import numpy as np
+
+from .tensor import Tensor, enable_grad
+
+__all__ = ["Optimizer", "SGD", "Adam", "AdamW"]
+
+
+class Optimizer:
+    """Base class: parameter groups, per-parameter state, ``zero_grad`` and ``step``.
+
+    ``params`` is an iterable of leaf tensors, or of dicts ``{"params": [...], **options}``
+    (parameter groups with their own options, e.g. a different ``lr``).
+    """
+
+    def __init__(self, params, defaults):
+        self.defaults = dict(defaults)
+        if isinstance(params, Tensor):
+            raise TypeError("params must be an iterable of Tensors (e.g. [w, b]), "
+                            "not a single Tensor")
+        params = list(params)
+        if not params:
+            raise ValueError("the optimizer got an empty parameter list")
+        groups = params if isinstance(params[0], dict) else [{"params": params}]
+        self.param_groups = []
+        self.state = {}  # id(param) -> dict of buffers
+        for group in groups:
+            self.add_param_group(group)
+
+    def add_param_group(self, group):
+        group = dict(group)
+        params = group["params"]
+        params = [params] if isinstance(params, Tensor) else list(params)
+        seen = {id(p) for g in self.param_groups for p in g["params"]}
+        for p in params:
+            if not isinstance(p, Tensor):
+                raise TypeError(f"optimizers update Tensors, got {type(p).__name__}")
+            if not p.is_leaf:
+                raise ValueError(f"cannot optimize a non-leaf tensor (made by "
+                                 f"{p.grad_fn.name!r}); optimize the leaves it came from")
+            if id(p) in seen:
+                raise ValueError("a parameter appears in more than one place")
+            seen.add(id(p))
+        for key, value in self.defaults.items():
+            group.setdefault(key, value)
+        group["params"] = params
+        self._check(group)
+        self.param_groups.append(group)
+
+    def _check(self, group):
+        if group["lr"] < 0:
+            raise ValueError(f"invalid learning rate {group['lr']}")
+        if group.get("weight_decay", 0.0) < 0:
+            raise ValueError(f"invalid weight_decay {group['weight_decay']}")
+
+    def zero_grad(self, set_to_none=True):
+        """Forget the accumulated gradients (None, or zeros with set_to_none=False)."""
+        for group in self.param_groups:
+            for p in group["params"]:
+                if set_to_none:
+                    p.grad = None
+                elif p.grad is not None:
+                    p.grad = np.zeros(p.shape, dtype=p.dtype)
+
+    def step(self, closure=None):
+        """One update of every parameter that has a gradient.
+
+        ``closure`` (optional) re-evaluates the model, calls backward() and returns the
+        loss, which step() returns.
+        """
+        loss = None
+        if closure is not None:
+            with enable_grad():
+                loss = closure()
+        for group in self.param_groups:
+            for p in group["params"]:
+                if p.grad is None:
+                    continue
+                state = self.state.setdefault(id(p), {})
+                value = np.asarray(p.value)
+                new = self._update(value, np.asarray(p.grad.value), state, group)
+                p.value = np.asarray(new, dtype=value.dtype)
+        return loss
+
+    def _update(self, p, g, state, group):  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def __repr__(self):
+        opts = ", ".join(f"{k}={v!r}" for k, v in self.defaults.items())
+        n = sum(len(g["params"]) for g in self.param_groups)
+        return f"{type(self).__name__}({n} parameters, {opts})"
+
+
+class SGD(Optimizer):
+    """Stochastic gradient descent, optionally with momentum (PyTorch's formulation).
+
+    With ``lambda = weight_decay``, ``mu = momentum``, ``tau = dampening``, each step::
+
+        g = grad + lambda * p
+        b = g                          (first step)
+        b = mu * b + (1 - tau) * g     (later steps)
+        g = g + mu * b  if nesterov  else  b      (when mu != 0)
+        p = p - lr * g
+    """
+
+    def __init__(self, params, lr=1e-3, momentum=0.0, dampening=0.0, weight_decay=0.0,
+                 nesterov=False):
+        super().__init__(params, dict(lr=lr, momentum=momentum, dampening=dampening,
+                                      weight_decay=weight_decay, nesterov=nesterov))
+
+    def _check(self, group):
+        super()._check(group)
+        if group["momentum"] < 0:
+            raise ValueError(f"invalid momentum {group['momentum']}")
+        if group["nesterov"] and (group["momentum"] <= 0 or group["dampening"] != 0):
+            raise ValueError("Nesterov momentum needs momentum > 0 and dampening = 0")
+
+    def _update(self, p, g, state, group):
+        lr, mu, wd = group["lr"], group["momentum"], group["weight_decay"]
+        if wd:
+            g = g + wd * p
+        if mu:
+            buf = state.get("momentum_buffer")
+            if buf is None:
+                buf = np.array(g, copy=True)
+            else:
+                buf = mu * buf + (1.0 - group["dampening"]) * g
+            state["momentum_buffer"] = buf
+            g = g + mu * buf if group["nesterov"] else buf
+        return p - lr * g
+
+
+class Adam(Optimizer):
+    """Adam (Kingma & Ba), with L2 weight decay added to the gradient as PyTorch does::
+
+        g = grad + lambda * p
+        m = beta1 * m + (1 - beta1) * g
+        v = beta2 * v + (1 - beta2) * g**2
+        p = p - lr * (m / (1 - beta1**t)) / (sqrt(v / (1 - beta2**t)) + eps)
+    """
+
+    _decoupled = False
+
+    def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0):
+        super().__init__(params, dict(lr=lr, betas=tuple(betas), eps=eps,
+                                      weight_decay=weight_decay))
+
+    def _check(self, group):
+        super()._check(group)
+        b1, b2 = group["betas"]
+        if not (0.0 <= b1 < 1.0 and 0.0 <= b2 < 1.0):
+            raise ValueError(f"invalid betas {group['betas']}: each must be in [0, 1)")
+        if group["eps"] < 0:
+            raise ValueError(f"invalid eps {group['eps']}")
+
+    def _update(self, p, g, state, group):
+        lr, (b1, b2), eps, wd = group["lr"], group["betas"], group["eps"], group["weight_decay"]
+        if wd:
+            if self._decoupled:
+                p = p - lr * wd * p
+            else:
+                g = g + wd * p
+        t = state["step"] = state.get("step", 0) + 1
+        m = state.get("exp_avg")
+        v = state.get("exp_avg_sq")
+        m = (1.0 - b1) * g if m is None else b1 * m + (1.0 - b1) * g
+        v = (1.0 - b2) * (g * g) if v is None else b2 * v + (1.0 - b2) * (g * g)
+        state["exp_avg"], state["exp_avg_sq"] = m, v
+        m_hat = m / (1.0 - b1 ** t)
+        v_hat = v / (1.0 - b2 ** t)
+        return p - lr * m_hat / (np.sqrt(v_hat) + eps)
+
+
+class AdamW(Adam):
+    """Adam with decoupled weight decay (Loshchilov & Hutter): the decay shrinks the
+    parameter directly, ``p = p - lr * lambda * p``, before the Adam step, instead of
+    entering the moment estimates. Default ``weight_decay=1e-2`` as in PyTorch."""
+
+    _decoupled = True
+
+    def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=1e-2):
+        super().__init__(params, lr=lr, betas=betas, eps=eps, weight_decay=weight_decay)
+

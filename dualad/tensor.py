@@ -1,0 +1,480 @@
+"""The object API in PyTorch's style: ``Tensor``, ``backward()``, ``.grad``, ``no_grad``.
+
+A ``Tensor`` is a ``Box`` of one long-lived trace (``TENSORS``), so operators and plain
+NumPy calls on it go through the same dispatch (numpy_dispatch) and the same primitive
+table as ``grad`` and ``jvp``: there is no second set of derivative rules.
+
+The graph is define-by-run and owned by the values, not by a global tape. Every operation
+on a tensor that requires grad gives its result a ``Node``: the primitive, its keyword
+arguments, the operand values and the output it saved (exactly the node format of
+reverse mode, ``(prim, kw, primals, out, parents)``), a creation number, and for each
+operand either the operand's ``Node`` or, for a leaf, the leaf tensor (None for
+constants). When the last reference to an output is dropped, the part of the graph only
+it used is freed by reference counting, so a training loop does not grow a tape.
+
+``backward()`` collects the nodes reachable from the output with an explicit stack, sorts
+them by creation number, newest first (a valid reverse topological order, since a node is
+always created after its operands), and applies ``prim.vjp`` node by node, exactly as the
+reverse-mode sweep does. Leaf gradients are accumulated into ``.grad``. Unless
+``retain_graph=True`` the saved values are then freed, and a second ``backward()``
+through those nodes raises ``GraphFreedError``.
+
+The tensor trace has level 0, below every ``grad``/``jvp``, so tensors are constants to
+(and can be carried inside) the functional API: ``dualad.grad`` of a function of tensors
+works, and when a gradient depends on tensors that require grad it is itself recorded on
+their graph (``backward()`` of it gives second derivatives).
+"""
+import functools
+import itertools
+
+import numpy as np
+
+from .core import Box, Trace, primal
+from .errors import DualadError
+from .forward import _is_inexact
+from .reverse import recording
+
+__all__ = ["Tensor", "Node", "no_grad", "enable_grad", "is_grad_enabled", "GraphFreedError"]
+
+
+class GraphFreedError(DualadError, RuntimeError):
+    """backward() through a graph whose saved values were freed by an earlier backward()."""
+
+
+class TensorError(DualadError, RuntimeError):
+    """A misuse of the object API that would otherwise give a wrong or missing gradient."""
+
+
+# ------------------------------------------------------------------------------------
+# Gradient mode
+# ------------------------------------------------------------------------------------
+def is_grad_enabled():
+    """False inside ``no_grad()``: operations are then not recorded."""
+    return recording.get()
+
+
+class _GradMode:
+    """A context manager (and decorator) that switches recording on or off."""
+
+    _value = None
+
+    def __init__(self):
+        self._tokens = []
+
+    def __enter__(self):
+        self._tokens.append(recording.set(self._value))
+        return self
+
+    def __exit__(self, *exc):
+        recording.reset(self._tokens.pop())
+        return False
+
+    def __call__(self, fn):
+        @functools.wraps(fn)
+        def run(*args, **kw):
+            with type(self)():
+                return fn(*args, **kw)
+        return run
+
+
+class no_grad(_GradMode):
+    """``with dualad.no_grad():`` nothing is recorded, results do not require grad.
+
+    Also stops the functional reverse mode (``grad``, ``vjp``) from recording. Usable as a
+    decorator.
+    """
+
+    _value = False
+
+
+class enable_grad(_GradMode):
+    """Switch recording back on inside a ``no_grad()`` block."""
+
+    _value = True
+
+
+# ------------------------------------------------------------------------------------
+# The graph
+# ------------------------------------------------------------------------------------
+_sequence = itertools.count()
+
+
+class Node:
+    """How a tensor was made: ``grad_fn``. ``name`` is the primitive's name.
+
+    ``parents[i]`` is the Node of operand i, the leaf Tensor itself, or None for an
+    operand that takes no gradient. ``primals`` and ``out`` are None once freed.
+    """
+
+    __slots__ = ("prim", "kw", "primals", "out", "parents", "seq", "__weakref__")
+
+    def __init__(self, prim, kw, primals, out, parents):
+        self.prim, self.kw, self.primals, self.out = prim, kw, primals, out
+        self.parents = parents
+        self.seq = next(_sequence)
+
+    @property
+    def name(self):
+        return self.prim.name
+
+    @property
+    def freed(self):
+        return self.primals is None
+
+    def __repr__(self):
+        return f"<{self.prim.name} node{' (freed)' if self.freed else ''}>"
+
+
+class TensorTrace(Trace):
+    """The one trace all tensors belong to. It never finishes."""
+
+    kind = "Tensor"
+
+    def __init__(self):
+        super().__init__()
+        self.level = 0  # below every grad / jvp: tensors are constants to them
+
+    def finish(self):  # pragma: no cover - never called
+        raise TensorError("the tensor trace lives as long as the program")
+
+    def process(self, prim, args, kw):
+        primals, parents, tracked = [], [], False
+        nondiff = prim.nondiff
+        for i, a in enumerate(args):
+            if isinstance(a, Tensor):
+                primals.append(a.value)
+                if a._requires_grad and i not in nondiff:
+                    parents.append(a if a._node is None else a._node)
+                    tracked = True
+                else:
+                    parents.append(None)
+            else:
+                primals.append(a)
+                parents.append(None)
+        out = prim(*primals, **kw)
+        if tracked and recording.get() and _is_inexact(out):
+            return Tensor._make(out, Node(prim, kw, tuple(primals), out, tuple(parents)))
+        return Tensor._make(out, None)
+
+
+TENSORS = TensorTrace()
+
+
+def _sweep(root, seed, retain_graph):
+    """Reverse sweep from ``root`` (a Node) with cotangent ``seed``.
+
+    Returns ``[(leaf, gradient), ...]``; nothing is written before the sweep succeeded.
+    """
+    nodes, stack, seen = [], [root], {root}
+    while stack:
+        n = stack.pop()
+        if n.primals is None:
+            raise GraphFreedError(
+                f"backward() reached the {n.prim.name!r} node whose saved values were freed "
+                "by an earlier backward(). Call backward(retain_graph=True) the first time "
+                "if you need to go through the same graph again, or recompute the forward "
+                "pass.")
+        nodes.append(n)
+        for p in n.parents:
+            if type(p) is Node and p not in seen:
+                seen.add(p)
+                stack.append(p)
+    nodes.sort(key=lambda n: n.seq, reverse=True)
+
+    adj = {root: seed}
+    leaves = {}
+    for n in nodes:
+        g = adj.pop(n, None)
+        if g is None:
+            continue
+        prim, kw, primals, out = n.prim, n.kw, n.primals, n.out
+        for j, p in enumerate(n.parents):
+            if p is None:
+                continue
+            c = prim.vjp(j, g, primals, out, kw)
+            if type(p) is Node:
+                prev = adj.get(p)
+                adj[p] = c if prev is None else prev + c
+            else:
+                entry = leaves.get(id(p))
+                if entry is None:
+                    leaves[id(p)] = [p, c]
+                else:
+                    entry[1] = entry[1] + c
+    if not retain_graph:
+        for n in nodes:
+            n.primals = n.out = None
+    return [(p, g) for p, g in leaves.values()]
+
+
+# ------------------------------------------------------------------------------------
+# Tensor
+# ------------------------------------------------------------------------------------
+def _readonly(value):
+    a = np.asarray(value)
+    if a is value:
+        a = a.view()
+    a.flags.writeable = False
+    return a
+
+
+def _concrete_array(data, what):
+    if isinstance(data, Tensor):
+        return np.array(data.value)
+    if isinstance(data, Box):
+        raise TensorError(
+            f"{what} got a {type(data).__name__} (a value being differentiated by grad/jvp). "
+            "A Tensor holds plain data; inside a function given to dualad.grad or "
+            "dualad.jvp use the traced value directly instead of wrapping it in a Tensor.")
+    return None
+
+
+class Tensor(Box):
+    """An array that records the operations applied to it, PyTorch style.
+
+    ``Tensor(data, requires_grad=False, dtype=None)`` copies ``data`` into an ndarray.
+    Operators and NumPy functions (``np.tanh(t)``, ``np.sum(t)``, ``t @ w``) give tensors;
+    when an operand requires grad the result records how it was made (``grad_fn``) and
+    ``backward()`` accumulates gradients into the ``.grad`` of the leaves.
+    """
+
+    __slots__ = ("_node", "_requires_grad", "_grad")
+
+    def __init__(self, data, requires_grad=False, dtype=None):
+        arr = _concrete_array(data, "Tensor()")
+        if arr is None:
+            arr = np.array(data, dtype=dtype)
+        elif dtype is not None:
+            arr = arr.astype(dtype)
+        if arr.dtype == object:
+            raise TypeError(f"Tensor() needs numeric data, got {type(data).__name__} "
+                            f"({data!r:.60})")
+        self.value, self.trace = arr, TENSORS
+        self._node, self._requires_grad, self._grad = None, False, None
+        if requires_grad:
+            self.requires_grad_(True)
+
+    @classmethod
+    def _make(cls, value, node):
+        t = object.__new__(cls)
+        t.value, t.trace, t._node, t._requires_grad, t._grad = (
+            value, TENSORS, node, node is not None, None)
+        return t
+
+    # --- autograd attributes ------------------------------------------------------------
+    @property
+    def requires_grad(self):
+        return self._requires_grad
+
+    @requires_grad.setter
+    def requires_grad(self, flag):
+        self.requires_grad_(flag)
+
+    def requires_grad_(self, requires_grad=True):
+        """Start (or stop) tracking this leaf. Returns the tensor."""
+        requires_grad = bool(requires_grad)
+        if self._node is not None:
+            if requires_grad:
+                return self
+            raise TensorError(
+                f"requires_grad can only be changed on leaf tensors; this one was made by "
+                f"{self._node.name!r}. Use .detach() for a copy that does not require grad.")
+        if requires_grad and np.result_type(self.value).kind not in "fc":
+            raise TypeError(
+                f"only floating-point (or complex) tensors can require grad, this one has "
+                f"dtype {np.result_type(self.value)}; create it from floats, e.g. "
+                "Tensor([1.0, 2.0]) or Tensor(data, dtype=float).")
+        self._requires_grad = requires_grad
+        return self
+
+    @property
+    def is_leaf(self):
+        """True for tensors made by the user (and for results that do not require grad)."""
+        return self._node is None
+
+    @property
+    def grad_fn(self):
+        """The ``Node`` that made this tensor (``.name`` names the operation), None for leaves."""
+        return self._node
+
+    @property
+    def grad(self):
+        """The accumulated gradient (a Tensor), or None before the first backward()."""
+        return self._grad
+
+    @grad.setter
+    def grad(self, g):
+        if g is None:
+            self._grad = None
+            return
+        arr = _concrete_array(g, ".grad =")
+        arr = np.array(g) if arr is None else arr
+        if arr.shape != self.shape:
+            raise ValueError(f"assigned grad has shape {arr.shape}, but the tensor has shape "
+                             f"{self.shape}")
+        self._grad = Tensor._make(arr.astype(self.dtype, copy=False), None)
+
+    def detach(self):
+        """The same values, cut from the graph (a new leaf that does not require grad)."""
+        return Tensor._make(self.value, None)
+
+    def backward(self, gradient=None, retain_graph=False):
+        """Accumulate d(self)/d(leaf) into every leaf's ``.grad`` (chain rule, reverse).
+
+        A scalar (one-element) output needs no ``gradient``; otherwise pass the output
+        cotangent (the vector of the vector-Jacobian product), shaped like the output.
+        Saved values are freed afterwards unless ``retain_graph=True``.
+        """
+        if not self._requires_grad:
+            raise TensorError(
+                "backward() on a tensor that does not require grad: none of the tensors it "
+                "was computed from has requires_grad=True, or it was computed inside "
+                "no_grad() or from .detach()ed values.")
+        shape = self.shape
+        if gradient is None:
+            if self.size != 1:
+                raise TensorError(
+                    f"backward() without a gradient works only for a scalar output, but this "
+                    f"tensor has shape {shape}. Pass gradient= an array of shape {shape} "
+                    "(the vector v of the vector-Jacobian product v^T J), or reduce the "
+                    "output to a scalar first (e.g. .sum()).")
+            seed = np.ones(shape, dtype=self.dtype)
+        else:
+            seed = _concrete_array(gradient, "backward(gradient=...)")
+            seed = np.asarray(gradient) if seed is None else seed
+            if seed.shape != shape:
+                raise ValueError(f"backward(): gradient has shape {seed.shape}, but the "
+                                 f"output has shape {shape}; they must be equal")
+            seed = seed.astype(np.result_type(self.dtype, np.float32), copy=False)
+        if self._node is None:
+            self._accumulate(seed)
+            return
+        for leaf, g in _sweep(self._node, seed, retain_graph):
+            leaf._accumulate(g)
+
+    def _accumulate(self, g):
+        g = np.asarray(primal(g))
+        if g.shape != self.shape:
+            g = np.reshape(g, self.shape)
+        if self._grad is None:
+            self._grad = Tensor._make(np.array(g, dtype=self.dtype), None)
+        else:
+            self._grad = Tensor._make(
+                np.asarray(self._grad.value + g, dtype=self.dtype), None)
+
+    # --- explicit values ----------------------------------------------------------------
+    @property
+    def data(self):
+        """The values as a read-only ndarray (shared, not copied). No gradient flows."""
+        return _readonly(self.value)
+
+    @data.setter
+    def data(self, value):
+        arr = _concrete_array(value, ".data =")
+        self.value = np.array(value) if arr is None else arr
+
+    def numpy(self):
+        """The values as a read-only ndarray (explicit: no gradient flows through it)."""
+        return _readonly(self.value)
+
+    def item(self):
+        """The value of a one-element tensor as a Python number."""
+        if self.size != 1:
+            raise ValueError(f"item() needs a one-element tensor, this one has shape "
+                             f"{self.shape}")
+        return np.asarray(self.value).item()
+
+    def tolist(self):
+        return np.asarray(self.value).tolist()
+
+    def numel(self):
+        return self.size
+
+    # --- conversions: allowed unless they would silently cut a gradient -------------------
+    def _refuse_if_tracked(self, what):
+        if self._requires_grad:
+            raise TensorError(
+                f"{what} on a tensor that requires grad would silently drop its gradient. "
+                "Take the value explicitly with .item() or .numpy(), or use .detach().")
+
+    def __array__(self, dtype=None, copy=None):
+        self._refuse_if_tracked("np.asarray() / np.array()")
+        a = np.asarray(self.value, dtype=dtype)
+        return a.copy() if copy else a
+
+    def __float__(self):
+        self._refuse_if_tracked("float()")
+        return float(np.asarray(self.value).item())
+
+    def __int__(self):
+        self._refuse_if_tracked("int()")
+        return int(np.asarray(self.value).item())
+
+    def __complex__(self):
+        self._refuse_if_tracked("complex()")
+        return complex(np.asarray(self.value).item())
+
+    def __format__(self, spec):
+        return format(np.asarray(self.value), spec) if spec else repr(self)
+
+    def __repr__(self):
+        body = np.array2string(np.asarray(self.value), separator=", ", prefix="Tensor(")
+        if self._node is not None:
+            extra = f", grad_fn=<{self._node.name}>"
+        elif self._requires_grad:
+            extra = ", requires_grad=True"
+        else:
+            extra = ""
+        return f"Tensor({body}{extra})"
+
+    __str__ = __repr__
+
+    # --- in-place updates (parameter updates under no_grad) --------------------------------
+    def _check_inplace(self, what, other=None):
+        if self._node is not None:
+            raise TensorError(
+                f"{what} on a tensor made by {self._node.name!r} (part of a graph) is not "
+                "supported; write t = t + x instead.")
+        if isinstance(other, Box) and not isinstance(other, Tensor):
+            raise TensorError(f"{what} with a {type(other).__name__} operand would drop its "
+                              "derivative")
+        if recording.get() and (self._requires_grad or
+                                (isinstance(other, Tensor) and other._requires_grad)):
+            raise TensorError(
+                f"{what} on a leaf tensor that requires grad cannot be recorded. For a "
+                "parameter update wrap it in `with dualad.no_grad():`, or use an optimizer "
+                "from dualad.optim.")
+
+    def _inplace(self, ufunc, other, what):
+        self._check_inplace(what, other)
+        new = np.asarray(ufunc(self.value, primal(other)), dtype=self.dtype)
+        if new.shape != self.shape:
+            raise ValueError(f"{what}: the result has shape {new.shape}, but the tensor has "
+                             f"shape {self.shape}")
+        # A new array, not a write into the old one: graphs that saved it stay correct.
+        self.value = new
+        return self
+
+    def __iadd__(self, other):
+        return self._inplace(np.add, other, "t += x")
+
+    def __isub__(self, other):
+        return self._inplace(np.subtract, other, "t -= x")
+
+    def __imul__(self, other):
+        return self._inplace(np.multiply, other, "t *= x")
+
+    def __itruediv__(self, other):
+        return self._inplace(np.true_divide, other, "t /= x")
+
+    def __setitem__(self, idx, value):
+        self._check_inplace("t[...] = x", value)
+        new = np.array(self.value, copy=True)
+        new[idx] = primal(value)
+        self.value = new
+
+    def zero_(self):
+        """Set every entry to zero (in place; allowed where t -= t would be)."""
+        self._check_inplace("zero_()")
+        self.value = np.zeros_like(self.value)
+        return self
