@@ -84,7 +84,7 @@ class Elementwise(Primitive):
         if total is None:
             return None
         want = (shape_of(total)[0],) + shape_of(out)
-        return total if shape_of(total) == want else broadcast_to(total, want)
+        return total if shape_of(total) == want else broadcast_to(total, shape=want)
 
     def vjp(self, i, g, primals, out, kw):
         return unbroadcast(scale(g, self.partial(i, primals, out)), shape_of(primals[i]))
@@ -123,7 +123,7 @@ def align(t, nd_in, nd_out):
     if nd_in == nd_out:
         return t
     s = shape_of(t)
-    return reshape(t, s[:1] + (1,) * (nd_out - nd_in) + s[1:])
+    return reshape(t, shape=s[:1] + (1,) * (nd_out - nd_in) + s[1:])
 
 
 def unbroadcast(g, shape):
@@ -136,7 +136,7 @@ def unbroadcast(g, shape):
         lead + i for i, n in enumerate(shape) if n == 1 and gshape[lead + i] != 1)
     if axes:
         g = sum_(g, axis=axes)
-    return reshape(g, tuple(shape)) if shape_of(g) != tuple(shape) else g
+    return reshape(g, shape=tuple(shape)) if shape_of(g) != tuple(shape) else g
 
 
 def _elementwise(name, impl, *partials, domain=None, kink=None):
@@ -235,8 +235,8 @@ def _sum_vjp(i, g, primals, out, axis=None, keepdims=False):
     if not keepdims:
         axes = _norm_axes(axis, len(shape))
         kept = tuple(1 if d in axes else n for d, n in enumerate(shape))
-        g = reshape(g, kept)
-    return broadcast_to(g, shape)
+        g = reshape(g, shape=kept)
+    return broadcast_to(g, shape=shape)
 
 
 sum_ = register(Primitive("sum", _sum_impl, _sum_jvp, _sum_vjp))
@@ -249,7 +249,7 @@ def _broadcast_impl(x, shape):
 def _broadcast_jvp(tangents, primals, out, shape):
     (t,) = tangents
     t = align(t, ndim_of(primals[0]), len(shape))
-    return broadcast_to(t, shape_of(t)[:1] + tuple(shape))
+    return broadcast_to(t, shape=shape_of(t)[:1] + tuple(shape))
 
 
 def _broadcast_vjp(i, g, primals, out, shape):
@@ -266,11 +266,11 @@ def _reshape_impl(x, shape):
 
 def _reshape_jvp(tangents, primals, out, shape):
     (t,) = tangents
-    return reshape(t, shape_of(t)[:1] + shape_of(out))
+    return reshape(t, shape=shape_of(t)[:1] + shape_of(out))
 
 
 def _reshape_vjp(i, g, primals, out, shape):
-    return reshape(g, shape_of(primals[0]))
+    return reshape(g, shape=shape_of(primals[0]))
 
 
 reshape = register(Primitive("reshape", _reshape_impl, _reshape_jvp, _reshape_vjp))
@@ -282,11 +282,11 @@ def _transpose_impl(x, axes):
 
 def _transpose_jvp(tangents, primals, out, axes):
     (t,) = tangents
-    return transpose(t, (0,) + tuple(a + 1 for a in axes))
+    return transpose(t, axes=(0,) + tuple(a + 1 for a in axes))
 
 
 def _transpose_vjp(i, g, primals, out, axes):
-    return transpose(g, tuple(int(a) for a in np.argsort(axes)))
+    return transpose(g, axes=tuple(int(a) for a in np.argsort(axes)))
 
 
 transpose = register(Primitive("transpose", _transpose_impl, _transpose_jvp,
@@ -298,11 +298,11 @@ def _cast_impl(x, dtype):
 
 
 def _cast_jvp(tangents, primals, out, dtype):
-    return cast(tangents[0], dtype)
+    return cast(tangents[0], dtype=dtype)
 
 
 def _cast_vjp(i, g, primals, out, dtype):
-    return cast(g, dtype_of(primals[0]))
+    return cast(g, dtype=dtype_of(primals[0]))
 
 
 cast = register(Primitive("cast", _cast_impl, _cast_jvp, _cast_vjp))
@@ -348,7 +348,7 @@ def _getitem_impl(x, idx):
 
 def _getitem_jvp(tangents, primals, out, idx):
     (t,) = tangents
-    r = getitem(t, _batched_index(idx))
+    r = getitem(t, idx=_batched_index(idx))
     lead = _advanced_layout(idx)
     return moveaxis_(r, lead, 0) if lead else r
 
@@ -388,7 +388,7 @@ def moveaxis_(x, src, dst):
     nd = ndim_of(x)
     order = [a for a in range(nd) if a != src]
     order.insert(dst, src)
-    return transpose(x, tuple(order))
+    return transpose(x, axes=tuple(order))
 
 
 # --- joining ------------------------------------------------------------------------
@@ -416,7 +416,7 @@ concatenate = register(Primitive("concatenate", _concat_impl, _concat_jvp, _conc
 # --- matrix product (operands at least 2-D; numpy_dispatch handles 1-D operands) -----
 def _swap_last(x):
     nd = ndim_of(x)
-    return transpose(x, tuple(range(nd - 2)) + (nd - 1, nd - 2))
+    return transpose(x, axes=tuple(range(nd - 2)) + (nd - 1, nd - 2))
 
 
 def _matmul_jvp(tangents, primals, out, **kw):
@@ -430,7 +430,7 @@ def _matmul_jvp(tangents, primals, out, **kw):
         term = matmul(a, align(tb, ndim_of(b), nd))
         total = term if total is None else total + term
     want = shape_of(total)[:1] + shape_of(out)
-    return total if shape_of(total) == want else broadcast_to(total, want)
+    return total if shape_of(total) == want else broadcast_to(total, shape=want)
 
 
 def _matmul_vjp(i, g, primals, out, **kw):
