@@ -362,6 +362,24 @@ class Tensor(Box):
             self._grad = Tensor._make(
                 np.asarray(self._grad.value + g, dtype=self.dtype), None)
 
+    # --- copies and pickling (leaves only, like PyTorch) ----------------------------------
+    def __reduce__(self):
+        if self._node is not None:
+            raise TensorError(
+                f"only leaf tensors can be copied or pickled; this one was made by "
+                f"{self._node.name!r}. Copy or pickle t.detach() instead.")
+        grad = None if self._grad is None else np.asarray(self._grad.value)
+        return (_rebuild, (np.asarray(self.value), self._requires_grad, grad))
+
+    def __deepcopy__(self, memo):
+        fn, args = self.__reduce__()
+        value, requires_grad, grad = args
+        return fn(np.array(value), requires_grad, None if grad is None else np.array(grad))
+
+    def __copy__(self):
+        fn, args = self.__reduce__()
+        return fn(*args)
+
     # --- explicit values ----------------------------------------------------------------
     @property
     def data(self):
@@ -478,3 +496,11 @@ class Tensor(Box):
         self._check_inplace("zero_()")
         self.value = np.zeros_like(self.value)
         return self
+
+
+def _rebuild(value, requires_grad, grad):
+    t = Tensor._make(value, None)
+    t._requires_grad = requires_grad
+    if grad is not None:
+        t._grad = Tensor._make(grad, None)
+    return t

@@ -391,6 +391,22 @@ def test_non_scalar_backward_agrees_with_functional_vjp(program, seed):
     _assert_same(Y, fy)
 
 
+def test_copy_and_pickle_leaves():
+    import copy
+    import pickle
+    w = Tensor([1.0, 2.0], requires_grad=True)
+    (w * w).sum().backward()
+    for c in (copy.deepcopy(w), pickle.loads(pickle.dumps(w))):
+        assert c is not w and c.requires_grad and c.is_leaf
+        np.testing.assert_array_equal(c.numpy(), [1.0, 2.0])
+        np.testing.assert_array_equal(c.grad.numpy(), [2.0, 4.0])
+        (c * 3.0).sum().backward()  # the copy is a tensor like any other
+        np.testing.assert_array_equal(c.grad.numpy(), [5.0, 7.0])
+    np.testing.assert_array_equal(w.grad.numpy(), [2.0, 4.0])
+    with pytest.raises(TensorError, match="leaf"):
+        copy.deepcopy(w * 2.0)
+
+
 # ------------------------------------------------------------------------------------
 # The README's object-API example and notebook 05
 # ------------------------------------------------------------------------------------
@@ -418,3 +434,4 @@ def test_notebook_05_trains_the_digits_mlp_to_95_percent():
                    for o in c.outputs if o.output_type == "stream")
     accuracy = float(re.search(r"test accuracy (\d\.\d+)", text).group(1))
     assert accuracy >= 0.95
+
