@@ -17,6 +17,7 @@ import operator
 import numpy as np
 
 from .core import Box, Primitive, ndim_of, shape_of, dtype_of
+from . import kernels
 
 TABLE = {}
 
@@ -74,6 +75,10 @@ class Elementwise(Primitive):
             return self.partials[i](*f64, np.float64(out) if type(out) is float else out)
 
     def jvp(self, tangents, primals, out, kw):
+        if type(out) is np.ndarray and kernels.NUMBA_ENABLED:  # fused kernel, if it pays
+            fused = kernels.elementwise_jvp(self, tangents, primals, out)
+            if fused is not None:
+                return fused
         out_nd = ndim_of(out)
         total = None
         for i, t in enumerate(tangents):
@@ -87,6 +92,10 @@ class Elementwise(Primitive):
         return total if shape_of(total) == want else broadcast_to(total, shape=want)
 
     def vjp(self, i, g, primals, out, kw):
+        if type(out) is np.ndarray and kernels.NUMBA_ENABLED:  # fused kernel, if it pays
+            fused = kernels.elementwise_vjp(self, i, g, primals, out)
+            if fused is not None:
+                return fused
         return unbroadcast(scale(g, self.partial(i, primals, out)), shape_of(primals[i]))
 
 

@@ -14,8 +14,8 @@ it used is freed by reference counting, so a training loop does not grow a tape.
 
 ``backward()`` collects the nodes reachable from the output with an explicit stack, sorts
 them by creation number, newest first (a valid reverse topological order, since a node is
-always created after its operands), and applies ``prim.vjp`` node by node, exactly as the
-reverse-mode sweep does. Leaf gradients are accumulated into ``.grad``. Unless
+always created after its operands), and applies each node's VJPs with reverse mode's own
+step (``reverse.node_vjps``). Leaf gradients are accumulated into ``.grad``. Unless
 ``retain_graph=True`` the saved values are then freed, and a second ``backward()``
 through those nodes raises ``GraphFreedError``.
 
@@ -32,7 +32,7 @@ import numpy as np
 from .core import Box, Trace, primal
 from .errors import DualadError
 from .forward import _is_inexact
-from .reverse import recording
+from .reverse import node_vjps, recording
 
 __all__ = ["Tensor", "Node", "no_grad", "enable_grad", "is_grad_enabled", "GraphFreedError"]
 
@@ -113,6 +113,10 @@ class Node:
         self.parents = parents
         self.seq = next(_sequence)
 
+    def __iter__(self):
+        # unpacks like a reverse-mode tape entry: (prim, kw, primals, out, parents)
+        return iter((self.prim, self.kw, self.primals, self.out, self.parents))
+
     @property
     def name(self):
         return self.prim.name
@@ -187,11 +191,7 @@ def _sweep(root, seed, retain_graph):
         g = adj.pop(n, None)
         if g is None:
             continue
-        prim, kw, primals, out = n.prim, n.kw, n.primals, n.out
-        for j, p in enumerate(n.parents):
-            if p is None:
-                continue
-            c = prim.vjp(j, g, primals, out, kw)
+        for p, c in node_vjps(n, g):  # the reverse-mode step, shared
             if type(p) is Node:
                 prev = adj.get(p)
                 adj[p] = c if prev is None else prev + c
