@@ -380,10 +380,11 @@ def _scatter_impl(g, idx, shape):
 
 def _scatter_jvp(tangents, primals, out, idx, shape):
     (t,) = tangents
+    k = shape_of(t)[:1]   # the direction axis, read before it is moved
     lead = _advanced_layout(idx)
     if lead:
         t = moveaxis_(t, 0, lead)
-    return scatter_add(t, idx=_batched_index(idx), shape=shape_of(t)[:1] + tuple(shape))
+    return scatter_add(t, idx=_batched_index(idx), shape=k + tuple(shape))
 
 
 def _scatter_vjp(i, g, primals, out, idx, shape):
