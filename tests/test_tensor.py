@@ -296,6 +296,24 @@ def test_tensor_of_a_traced_value_is_refused():
         ad.jvp(lambda v: Tensor(v), (1.0,), (1.0,))
 
 
+def test_custom_primitives_work_on_tensors():
+    @ad.primitive
+    def logsumexp(x):
+        m = np.max(x)
+        return m + np.log(np.sum(np.exp(x - m)))
+
+    @logsumexp.defvjp
+    def _(g, out, x):
+        return (g * np.exp(x - out),)
+
+    a = np.array([1.0, 2.0, 3.0])
+    x = Tensor(a, requires_grad=True)
+    y = logsumexp(x)
+    assert y.grad_fn.name == "logsumexp"
+    y.backward()
+    np.testing.assert_allclose(x.grad.numpy(), ad.grad(logsumexp)(a), rtol=1e-15)
+    np.testing.assert_allclose(x.grad.numpy(), np.exp(a) / np.sum(np.exp(a)), rtol=1e-14)
+
 # ------------------------------------------------------------------------------------
 # The object API and the functional API agree on random programs
 # ------------------------------------------------------------------------------------
