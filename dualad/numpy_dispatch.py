@@ -189,16 +189,20 @@ def _unsupported_kwargs(name, kw):
 # ------------------------------------------------------------------------------------
 # The dispatch tables
 # ------------------------------------------------------------------------------------
-# Every elementwise primitive whose implementation is a NumPy ufunc serves that ufunc.
-UFUNCS = {p.impl: p for p in P.TABLE.values() if isinstance(p.impl, np.ufunc)}
-UFUNCS.update({np.matmul: matmul, np.positive: lambda x: x})
+# Every primitive whose implementation is a NumPy ufunc serves that ufunc; an elementwise
+# primitive implemented by a NumPy function that is not a ufunc (np.sinc) serves that
+# function. The table follows the primitive table: entries declared later (in other
+# modules, or by users) are picked up on the next call (``_refresh``).
+UFUNCS = {}
+EXTRA_UFUNCS = {np.matmul: matmul, np.positive: lambda x: x}
+_seen = [0]
 
 # Piecewise-constant or boolean ufuncs: evaluated on the values, derivative zero.
 ZERO_DERIVATIVE_UFUNCS = {
     np.greater, np.greater_equal, np.less, np.less_equal, np.equal, np.not_equal,
     np.sign, np.floor, np.ceil, np.trunc, np.rint, np.isnan, np.isinf, np.isfinite,
     np.signbit, np.logical_and, np.logical_or, np.logical_not, np.logical_xor,
-    np.floor_divide,
+    np.floor_divide, np.heaviside, np.spacing, np.isnat,
 }
 
 FUNCTIONS = {
@@ -213,13 +217,41 @@ FUNCTIONS.update({fn: _plain(fn) for fn in (
     np.result_type, np.iscomplexobj, np.isrealobj, np.isscalar, np.argmax, np.argmin,
     np.argsort, np.nonzero, np.allclose, np.isclose, np.array_equal, np.any, np.all,
     np.count_nonzero)})
+_table_functions = set()   # FUNCTIONS entries that come from the primitive table
+
+# The documented convention at non-differentiable points of compositions (the table's
+# elementwise entries carry theirs in ``kink``): NumPy function -> text.
+CONVENTIONS = {}
 
 
-def implements(*np_functions):
-    """Register ``fn`` as the implementation of NumPy functions on traced values."""
+def _refresh():
+    """Bring UFUNCS (and table-served FUNCTIONS) up to date with the primitive table."""
+    if len(P.TABLE) == _seen[0]:
+        return
+    UFUNCS.clear()
+    for p in P.TABLE.values():
+        if isinstance(p.impl, np.ufunc):
+            UFUNCS.setdefault(p.impl, p)
+        elif isinstance(p, P.Elementwise) and (p.impl not in FUNCTIONS
+                                                or p.impl in _table_functions):
+            if getattr(np, getattr(p.impl, "__name__", ""), None) is p.impl:
+                FUNCTIONS[p.impl] = p
+                _table_functions.add(p.impl)
+    UFUNCS.update(EXTRA_UFUNCS)
+    _seen[0] = len(P.TABLE)
+
+
+def implements(*np_functions, convention=None):
+    """Register ``fn`` as the implementation of NumPy functions on traced values.
+
+    ``convention`` documents the derivative chosen at non-differentiable points; it shows
+    on the coverage page.
+    """
     def register(fn):
         for f in np_functions:
             FUNCTIONS[f] = fn
+            if convention:
+                CONVENTIONS[f] = convention
         return fn
     return register
 
@@ -235,7 +267,9 @@ def array_ufunc(self, ufunc, method, *inputs, **kwargs):
     if method == "__call__":
         if ufunc in ZERO_DERIVATIVE_UFUNCS:
             return ufunc(*(primal(x) for x in inputs), **kwargs)
-        fn = UFUNCS.get(ufunc)
+        _refresh()
+        fn = COMPLEX_UFUNCS.get(ufunc) if _any_complex(inputs) else None
+        fn = fn or UFUNCS.get(ufunc)
         if fn is not None:
             if kwargs:
                 raise NotDifferentiableError(
@@ -243,12 +277,29 @@ def array_ufunc(self, ufunc, method, *inputs, **kwargs):
                     hint="Keyword arguments of ufuncs (where=, dtype=, ...) are not "
                          "supported on traced values; apply np.where or .astype afterwards.")
             return fn(*inputs)
-    elif method == "reduce" and ufunc is np.add:
-        return sum(*inputs, **kwargs)
+    elif method in UFUNC_METHODS:
+        fn = UFUNC_METHODS[method].get(ufunc)
+        if fn is not None:
+            return fn(ufunc, *inputs, **kwargs)
+    elif method == "at":
+        raise InPlaceError(f"{ufunc_name(ufunc, method)}(...)")
     raise NotDifferentiableError(ufunc_name(ufunc, method))
 
 
+def _any_complex(xs):
+    return builtins.any(dtype_of(x).kind == "c" for x in xs if not isinstance(x, (str, type)))
+
+
+# Ufuncs whose rule differs on complex operands (abs of a complex number is not holomorphic):
+# ufunc -> function used when an operand is complex. Filled by the modules that own them.
+COMPLEX_UFUNCS = {}
+
+# ufunc.reduce / .accumulate / .outer on traced values: method -> {ufunc: fn(ufunc, ...)}.
+UFUNC_METHODS = {"reduce": {}, "accumulate": {}, "outer": {}, "reduceat": {}}
+
+
 def array_function(self, func, types, args, kwargs):
+    _refresh()
     fn = FUNCTIONS.get(func)
     if fn is None:
         mod = getattr(func, "__module__", "numpy") or "numpy"
@@ -333,3 +384,59 @@ def _install():
 
 
 _install()
+
+# ------------------------------------------------------------------------------------
+# The rest of NumPy's surface, one module per idea; each registers into FUNCTIONS and
+# declares its primitives in the same table.
+# ------------------------------------------------------------------------------------
+from . import shapes as _shapes, reductions as _reductions  # noqa: E402,F401
+
+# Piecewise-constant functions and index searches: evaluated on the values, no derivative.
+FUNCTIONS.update({fn: _plain(fn) for fn in (
+    np.round, np.around, np.fix, np.argwhere, np.flatnonzero, np.searchsorted,
+    np.digitize, np.argpartition, np.lexsort, np.isneginf, np.isposinf, np.iscomplex,
+    np.isreal, np.array_equiv, np.isin, np.shares_memory, np.may_share_memory)})
+
+
+def _method(fn):
+    def method(self, *args, **kw):
+        return fn(self, *args, **kw)
+    method.__name__ = fn.__name__
+    return method
+
+
+def _refuse_in_place(name, fix):
+    def method(self, *a, **k):
+        raise InPlaceError(f"x.{name}(...) ({fix})")
+    return method
+
+
+def _install_methods():
+    """ndarray methods on boxes, each one the NumPy function of the same name. (``.trace``
+    is the attribute holding the box's trace: use ``np.trace(x)``.)"""
+    B = Box
+    for name, fn in {
+        "prod": np.prod, "max": np.max, "min": np.min, "std": np.std, "var": np.var,
+        "cumsum": np.cumsum, "cumprod": np.cumprod,
+        "diagonal": np.diagonal, "repeat": np.repeat, "take": np.take, "clip": np.clip,
+        "round": np.round, "argmax": np.argmax, "argmin": np.argmin,
+        "argsort": np.argsort, "nonzero": np.nonzero, "all": np.all, "any": np.any,
+        "copy": np.copy, "compress": np.compress, "conj": np.conjugate,
+        "conjugate": np.conjugate, "searchsorted": np.searchsorted,
+    }.items():
+        setattr(B, name, _method(fn))
+    for name, fix in {
+        "sort": "use y = np.sort(x)", "fill": "use np.full_like(x, value)",
+        "put": "use np.where", "partition": "use y = np.partition(x, kth)",
+        "resize": "use np.reshape or np.resize", "itemset": "use np.where",
+        "setfield": "build a new array",
+    }.items():
+        setattr(B, name, _refuse_in_place(name, fix))
+    B.__mod__ = lambda s, o: np.remainder(s, o)
+    B.__rmod__ = lambda s, o: np.remainder(o, s)
+    B.__abs__ = lambda s: np.absolute(s)
+    B.__round__ = lambda s, ndigits=None: (round(primal(s)) if ndigits is None
+                                          else round(primal(s), ndigits))
+
+
+_install_methods()

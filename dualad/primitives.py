@@ -68,11 +68,12 @@ class Elementwise(Primitive):
 
     def partial(self, i, primals, out):
         try:
-            return self.partials[i](*primals, out)
+            d = self.partials[i](*primals, out)
         except (ArithmeticError, ValueError):
             # Python floats raise where NumPy gives inf/nan (1/0 at a kink): use NumPy's.
             f64 = [np.float64(p) if type(p) in (float, int) else p for p in primals]
-            return self.partials[i](*f64, np.float64(out) if type(out) is float else out)
+            d = self.partials[i](*f64, np.float64(out) if type(out) is float else out)
+        return _follow_dtype(d, out)
 
     def jvp(self, tangents, primals, out, kw):
         if type(out) is np.ndarray and kernels.NUMBA_ENABLED:  # fused kernel, if it pays
@@ -115,6 +116,19 @@ def _scalar_impl(name):
     fn = getattr(math, name, None)
     return fn if name in ("sin", "cos", "tan", "exp", "log", "log1p", "expm1", "sqrt",
                           "tanh", "sinh", "cosh", "log2", "log10", "cbrt", "exp2") else None
+
+
+_LOW_PRECISION = (np.dtype(np.float32), np.dtype(np.float16), np.dtype(np.complex64))
+
+
+def _follow_dtype(d, out):
+    """A partial that came out in double precision (a mask times 1.0, a NumPy float64
+    constant) cast down to the output's precision: float32 in, float32 derivatives out."""
+    if isinstance(d, (np.ndarray, np.generic)) and d.dtype.itemsize >= 8:
+        dt = dtype_of(out)
+        if dt in _LOW_PRECISION:
+            return d.astype(dt if d.dtype.kind == "c" else np.finfo(dt).dtype)
+    return d
 
 
 def scale(t, d):
@@ -216,6 +230,111 @@ def sign(x):
     """Sign of the value; piecewise constant, so no derivative flows."""
     from .core import primal
     return np.sign(primal(x))
+
+
+def _no_derivative(x):
+    """The value of ``x`` with every derivative stripped (piecewise-constant factors)."""
+    from .core import primal
+    return primal(x)
+
+
+# --- more elementwise functions: inverse hyperbolics, bases 2 and 10, powers, ... ----
+_LN2 = math.log(2.0)
+_LN10 = math.log(10.0)
+_DEG = 180.0 / math.pi
+_RAD = math.pi / 180.0
+
+
+def _hypot_partial(x, y, out):
+    # x / hypot(x, y); 0 at the origin (the convention of abs at 0).
+    zero = out == 0
+    return where(zero, 0.0, x / where(zero, 1.0, out))
+
+
+def _fmax_partial(x, y, out):
+    # as maximum, and the operand that is not NaN takes the whole derivative
+    return (1.0 * (x > y) + 0.5 * (x == y)
+            + 1.0 * (np.isnan(_no_derivative(y)) & ~np.isnan(_no_derivative(x))))
+
+
+def _fmin_partial(x, y, out):
+    return (1.0 * (x < y) + 0.5 * (x == y)
+            + 1.0 * (np.isnan(_no_derivative(y)) & ~np.isnan(_no_derivative(x))))
+
+
+def _float_power_base(x, y, out):
+    return y * float_power(x, y - 1.0)
+
+
+def _float_power_exponent(x, y, out):
+    return _safe_log_base(x, y, out)
+
+
+# sinc'(x) = (cos(pi x) - sinc(x)) / x. Near 0 that difference cancels, and at 0 it is 0/0:
+# there the Taylor series -pi^2 x/3 + pi^4 x^3/30 - pi^6 x^5/840 + pi^8 x^7/45360 (error
+# below 1e-17 for |x| <= 0.01) is used instead. Both branches are smooth expressions, so
+# second and higher derivatives come out right, including at 0 (sinc''(0) = -pi^2/3).
+_SINC_SERIES = 1e-2
+
+
+def _sinc_partial(x, out):
+    small = np.abs(_no_derivative(x)) < _SINC_SERIES
+    xs = where(small, x, 0.0)
+    x2 = xs * xs
+    pi2 = math.pi ** 2
+    series = xs * (-pi2 / 3.0 + x2 * (pi2 ** 2 / 30.0 + x2 * (
+        -pi2 ** 3 / 840.0 + x2 * (pi2 ** 4 / 45360.0))))
+    xl = where(small, 1.0, x)
+    exact = (cos(math.pi * xl) - sinc(xl)) / xl
+    return where(small, series, exact)
+
+
+def _floor_quotient(x, y, out):
+    return -np.floor(_no_derivative(x) / _no_derivative(y))
+
+
+def _trunc_quotient(x, y, out):
+    return -np.trunc(_no_derivative(x) / _no_derivative(y))
+
+
+arcsinh = _elementwise("arcsinh", np.arcsinh, lambda x, o: 1.0 / sqrt(x * x + 1.0))
+arccosh = _elementwise("arccosh", np.arccosh, lambda x, o: 1.0 / sqrt(x * x - 1.0),
+                       domain="gt_one")
+arctanh = _elementwise("arctanh", np.arctanh, lambda x, o: 1.0 / (1.0 - x * x),
+                       domain="open_unit")
+exp2 = _elementwise("exp2", np.exp2, lambda x, o: o * _LN2)
+log2 = _elementwise("log2", np.log2, lambda x, o: 1.0 / (x * _LN2), domain="positive")
+log10 = _elementwise("log10", np.log10, lambda x, o: 1.0 / (x * _LN10), domain="positive")
+logaddexp = _elementwise("logaddexp", np.logaddexp, lambda x, y, o: exp(x - o),
+                         lambda x, y, o: exp(y - o))
+logaddexp2 = _elementwise("logaddexp2", np.logaddexp2, lambda x, y, o: exp2(x - o),
+                          lambda x, y, o: exp2(y - o))
+cbrt = _elementwise("cbrt", np.cbrt, lambda x, o: 1.0 / (3.0 * o * o), domain="nonzero")
+square = _elementwise("square", np.square, lambda x, o: 2.0 * x)
+reciprocal = _elementwise("reciprocal", np.reciprocal, lambda x, o: -(o * o),
+                          domain="nonzero")
+float_power = _elementwise("float_power", np.float_power, _float_power_base,
+                           _float_power_exponent, domain="positive_x",
+                           kink="d/dy at x == 0 is 0")
+hypot = _elementwise("hypot", np.hypot, _hypot_partial,
+                     lambda x, y, o: _hypot_partial(y, x, o), domain="nonzero_pair",
+                     kink="d/dx and d/dy at (0, 0) are 0")
+fabs = _elementwise("fabs", np.fabs, lambda x, o: sign(x), kink="d/dx at 0 is 0")
+fmax = _elementwise("fmax", np.fmax, _fmax_partial, lambda x, y, o: _fmax_partial(y, x, o),
+                    kink="ties split 1/2 : 1/2; a NaN operand gets 0")
+fmin = _elementwise("fmin", np.fmin, _fmin_partial, lambda x, y, o: _fmin_partial(y, x, o),
+                    kink="ties split 1/2 : 1/2; a NaN operand gets 0")
+deg2rad = _elementwise("deg2rad", np.deg2rad, lambda x, o: _RAD)
+radians = _elementwise("radians", np.radians, lambda x, o: _RAD)
+rad2deg = _elementwise("rad2deg", np.rad2deg, lambda x, o: _DEG)
+degrees = _elementwise("degrees", np.degrees, lambda x, o: _DEG)
+sinc = _elementwise("sinc", np.sinc, _sinc_partial)
+remainder = _elementwise("remainder", np.remainder, ONE, _floor_quotient, domain="remainder",
+                         kink="jumps where x/y is an integer: the derivative of the piece "
+                              "NumPy's result lies on (d/dx = 1, d/dy = -floor(x/y))")
+fmod = _elementwise("fmod", np.fmod, ONE, _trunc_quotient, domain="remainder",
+                    kink="jumps where x/y is a nonzero integer: the derivative of the piece "
+                         "NumPy's result lies on (d/dx = 1, d/dy = -trunc(x/y))")
 
 
 # ------------------------------------------------------------------------------------

@@ -1,0 +1,529 @@
+"""Reductions and scans: prod, max/min, cumsum, cumprod (primitives of the table), and
+var, std, ptp, diff, average, trace, the nan-variants (compositions).
+
+Conventions at non-differentiable points (tested, and shown on the coverage page):
+- max/min/amax/amin: tied maxima share the derivative equally (k ties get 1/k each),
+  as in JAX and autograd; a NaN that propagates to the result takes the derivative.
+- std: where the data are constant (zero variance) the derivative is 0, the convention
+  of abs and of the norm at 0 (std is not differentiable there).
+- prod, cumprod: exact with zeros in the data (products of the other factors, never a
+  division by a zero entry).
+"""
+import builtins
+import math
+
+import numpy as np
+
+from . import primitives as P
+from .core import Box, primal, shape_of, ndim_of, dtype_of
+from .errors import NotDifferentiableError
+from .numpy_dispatch import (UFUNC_METHODS, _axes, _no_out, _unsupported_kwargs, astype,
+                             implements, mean, moveaxis, ravel, reshape)
+from .numpy_dispatch import sum as sum_
+from .shapes import _norm_axis, diagonal, reverse, take_slice
+
+
+def _move_last(x, axis):
+    """``x`` with ``axis`` moved to the end (a transpose; axis may be negative)."""
+    nd = ndim_of(x)
+    axis = axis % nd
+    if axis == nd - 1:
+        return x
+    return P.transpose(x, axes=tuple(d for d in range(nd) if d != axis) + (axis,))
+
+
+def _move_back(x, axis):
+    """The inverse of ``_move_last``: the last axis of ``x`` goes back to ``axis``."""
+    nd = ndim_of(x)
+    axis = axis % nd
+    if axis == nd - 1:
+        return x
+    order = list(range(nd - 1))
+    order.insert(axis, nd - 1)
+    return P.transpose(x, axes=tuple(order))
+
+
+def _ones_column(x):
+    """Ones shaped like ``x`` with the last axis of length 1 (a constant)."""
+    return np.ones(shape_of(x)[:-1] + (1,), dtype=dtype_of(x))
+
+
+# ------------------------------------------------------------------------------------
+# cumsum: a linear scan; its transpose is the reversed scan
+# ------------------------------------------------------------------------------------
+def _cumsum_impl(x, axis):
+    return np.cumsum(x, axis=axis)
+
+
+def _cumsum_jvp(tangents, primals, out, axis):
+    return cumsum_(tangents[0], axis=axis + 1)
+
+
+def _rcumsum(g, axis):
+    """Sums from the end: r[i] = sum_{k >= i} g[k] along ``axis``."""
+    return reverse(cumsum_(reverse(g, axis), axis=axis), axis)
+
+
+def _cumsum_vjp(i, g, primals, out, axis):
+    return _rcumsum(g, axis)
+
+
+cumsum_ = P.register(P.Primitive("cumsum", _cumsum_impl, _cumsum_jvp, _cumsum_vjp))
+
+
+# ------------------------------------------------------------------------------------
+# cumprod: y_k = prod_{j <= k} x_j
+# ------------------------------------------------------------------------------------
+def _cumprod_impl(x, axis):
+    return np.cumprod(x, axis=axis)
+
+
+def _has_zero(x):
+    return bool(np.any(primal(x) == 0))
+
+
+def _cumprod_matrix(x, axis):
+    """M[..., i, k] = prod_{j <= k, j != i} x_j for i <= k, else 0 (``axis`` moved last).
+
+    dy_k = sum_i dx_i M[i, k] holds with zeros in x, where y * cumsum(dx / x) does not.
+    O(n^2) memory along the axis, so it is used only when x has a zero.
+    """
+    xl = _move_last(x, axis)
+    n = shape_of(xl)[-1]
+    rows = P.broadcast_to(P.reshape(xl, shape=shape_of(xl)[:-1] + (1, n)),
+                          shape=shape_of(xl)[:-1] + (n, n))
+    eye = np.eye(n, dtype=bool)
+    c = cumprod_(P.where(eye, 1.0, rows), axis=ndim_of(rows) - 1)
+    return P.where(np.triu(np.ones((n, n), dtype=bool)), c, 0.0)
+
+
+def _cumprod_jvp(tangents, primals, out, axis):
+    (t,) = tangents
+    x = primals[0]
+    if not _has_zero(x):
+        return out * cumsum_(t / x, axis=axis + 1)
+    m = _cumprod_matrix(x, axis)                       # (..., n, n)
+    tl = _move_last(t, axis + 1)                        # (k, ..., n)
+    s = shape_of(tl)
+    r = P.sum_(P.reshape(tl, shape=s + (1,)) * m, axis=(len(s) - 1,))
+    return _move_back(r, axis + 1)
+
+
+def _cumprod_vjp(i, g, primals, out, axis):
+    x = primals[0]
+    if not _has_zero(x):
+        return _rcumsum(g * out, axis) / x
+    m = _cumprod_matrix(x, axis)
+    gl = _move_last(g, axis)
+    s = shape_of(gl)
+    r = P.sum_(P.reshape(gl, shape=s[:-1] + (1, s[-1])) * m, axis=(len(s),))
+    return _move_back(r, axis)
+
+
+cumprod_ = P.register(P.Primitive("cumprod", _cumprod_impl, _cumprod_jvp, _cumprod_vjp))
+
+
+# ------------------------------------------------------------------------------------
+# prod over the last axis: the derivative is the product of the other factors
+# ------------------------------------------------------------------------------------
+def _others(x):
+    """prod_{j != i} x_j along the last axis, from exclusive products on both sides
+    (no division, so zeros are fine)."""
+    n = shape_of(x)[-1]
+    if n == 1:
+        return _ones_column(x)
+    one = _ones_column(x)
+    last = ndim_of(x) - 1
+    left = cumprod_(P.concatenate(one, take_slice(x, -1, slice(0, n - 1)), axis=last),
+                    axis=last)
+    right = reverse(cumprod_(reverse(P.concatenate(take_slice(x, -1, slice(1, n)), one,
+                                                   axis=last), last), axis=last), last)
+    return left * right
+
+
+def _prod_impl(x):
+    return np.prod(x, axis=-1)
+
+
+def _prod_jvp(tangents, primals, out):
+    (t,) = tangents
+    return P.sum_(t * _others(primals[0]), axis=(ndim_of(t) - 1,))
+
+
+def _prod_vjp(i, g, primals, out):
+    x = primals[0]
+    return P.reshape(g, shape=shape_of(g) + (1,)) * _others(x)
+
+
+prod_last = P.register(P.Primitive("prod", _prod_impl, _prod_jvp, _prod_vjp))
+
+
+def _gather_axes(a, axes):
+    """``a`` with the reduced ``axes`` moved to the end and merged into one."""
+    nd = ndim_of(a)
+    kept = [d for d in range(nd) if d not in axes]
+    shape = shape_of(a)
+    if list(axes) != list(range(nd - len(axes), nd)):
+        a = P.transpose(a, axes=tuple(kept) + tuple(axes))
+    n = math.prod(shape[d] for d in axes)
+    new = tuple(shape[d] for d in kept) + (n,)
+    return a if shape_of(a) == new else P.reshape(a, shape=new)
+
+
+def _keep(r, shape, axes, keepdims):
+    if not keepdims:
+        return r
+    return reshape(r, tuple(1 if d in axes else n for d, n in enumerate(shape)))
+
+
+@implements(np.prod)
+def prod(a, axis=None, dtype=None, out=None, keepdims=False, initial=None, where=None):
+    _no_out("numpy.prod", out)
+    _unsupported_kwargs("numpy.prod", {"where": where})
+    if isinstance(a, (list, tuple)):
+        from .numpy_dispatch import stack
+        a = stack(a)
+    shape = shape_of(a)
+    axes = _axes(axis, len(shape))
+    if not axes:
+        r = a
+    elif math.prod(shape[d] for d in axes) == 0:
+        r = np.ones(tuple(n for d, n in enumerate(shape) if d not in axes),
+                    dtype=dtype_of(a))
+    else:
+        r = prod_last(_gather_axes(a, axes))
+    r = _keep(r, shape, axes, keepdims)
+    if initial is not None:
+        r = r * initial
+    return r if dtype is None else astype(r, dtype)
+
+
+# ------------------------------------------------------------------------------------
+# max / min: the derivative goes to the maximal entries, shared equally between ties
+# ------------------------------------------------------------------------------------
+def _chooser_weights(x, out, axes, keepdims):
+    xv, ov = primal(x), primal(out)
+    if not keepdims:
+        ov = np.expand_dims(ov, axes)
+    hit = (xv == ov) | (np.isnan(xv) & np.isnan(ov))
+    w = hit / np.sum(hit, axis=axes, keepdims=True)
+    return w.astype(np.result_type(dtype_of(x), np.float32) if dtype_of(x).kind == "f"
+                    else np.float64)
+
+
+def _chooser(name, fn):
+    def impl(x, axis, keepdims):
+        return fn(x, axis=axis, keepdims=keepdims)
+
+    def jvp(tangents, primals, out, axis, keepdims):
+        (t,) = tangents
+        w = _chooser_weights(primals[0], out, axis, keepdims)
+        return P.sum_(t * w, axis=tuple(a + 1 for a in axis), keepdims=keepdims)
+
+    def vjp(i, g, primals, out, axis, keepdims):
+        x = primals[0]
+        shape = shape_of(x)
+        w = _chooser_weights(x, out, axis, keepdims)
+        if not keepdims:
+            g = P.reshape(g, shape=tuple(1 if d in axis else n for d, n in enumerate(shape)))
+        return g * w
+
+    return P.register(P.Primitive(name, impl, jvp, vjp))
+
+
+amax_ = _chooser("max", np.max)
+amin_ = _chooser("min", np.min)
+
+_TIES = "tied extremes share the derivative equally (1/k each for k ties)"
+
+
+def _extreme(prim, name):
+    def fn(a, axis=None, out=None, keepdims=False, initial=None, where=None):
+        _no_out(f"numpy.{name}", out)
+        _unsupported_kwargs(f"numpy.{name}", {"where": where})
+        if isinstance(a, (list, tuple)):
+            from .numpy_dispatch import stack
+            a = stack(a)
+        shape = shape_of(a)
+        axes = _axes(axis, len(shape))
+        r = a if not axes else prim(a, axis=axes, keepdims=bool(keepdims))
+        if initial is not None:
+            pick = P.maximum if prim is amax_ else P.minimum
+            r = pick(r, initial)
+        return r
+    fn.__name__ = name
+    return fn
+
+
+amax = implements(np.max, np.amax, convention=_TIES)(_extreme(amax_, "max"))
+amin = implements(np.min, np.amin, convention=_TIES)(_extreme(amin_, "min"))
+
+
+@implements(np.ptp, convention=_TIES)
+def ptp(a, axis=None, out=None, keepdims=False):
+    _no_out("numpy.ptp", out)
+    return amax(a, axis=axis, keepdims=keepdims) - amin(a, axis=axis, keepdims=keepdims)
+
+
+# ------------------------------------------------------------------------------------
+# Scans as NumPy calls them
+# ------------------------------------------------------------------------------------
+@implements(np.cumsum)
+def cumsum(a, axis=None, dtype=None, out=None):
+    _no_out("numpy.cumsum", out)
+    if axis is None:
+        a, axis = ravel(a), 0
+    if ndim_of(a) == 0:
+        a = reshape(a, (1,))
+    r = cumsum_(a, axis=_norm_axis(axis, ndim_of(a)))
+    return r if dtype is None else astype(r, dtype)
+
+
+@implements(np.cumprod)
+def cumprod(a, axis=None, dtype=None, out=None):
+    _no_out("numpy.cumprod", out)
+    if axis is None:
+        a, axis = ravel(a), 0
+    if ndim_of(a) == 0:
+        a = reshape(a, (1,))
+    r = cumprod_(a, axis=_norm_axis(axis, ndim_of(a)))
+    return r if dtype is None else astype(r, dtype)
+
+
+def _include_initial(fn, a, axis, dtype, out, include_initial):
+    _no_out(f"numpy.{fn.__name__}", out)
+    if axis is None:
+        if ndim_of(a) > 1:
+            raise ValueError("axis must be specified for arrays with more than one dimension")
+        axis = 0
+    r = fn(a, axis=axis, dtype=dtype)
+    if include_initial:
+        from .numpy_dispatch import concatenate
+        nd = ndim_of(r)
+        shape = list(shape_of(r))
+        shape[_norm_axis(axis, nd)] = 1
+        init = np.zeros if fn is cumsum else np.ones
+        r = concatenate([init(tuple(shape), dtype=dtype_of(r)), r], axis=axis)
+    return r
+
+
+@implements(np.cumulative_sum)
+def cumulative_sum(x, /, *, axis=None, dtype=None, out=None, include_initial=False):
+    return _include_initial(cumsum, x, axis, dtype, out, include_initial)
+
+
+@implements(np.cumulative_prod)
+def cumulative_prod(x, /, *, axis=None, dtype=None, out=None, include_initial=False):
+    return _include_initial(cumprod, x, axis, dtype, out, include_initial)
+
+
+@implements(np.diff)
+def diff(a, n=1, axis=-1, prepend=np._NoValue, append=np._NoValue):
+    from .numpy_dispatch import concatenate
+    nd = ndim_of(a)
+    if nd == 0:
+        raise ValueError("diff requires input that is at least one dimensional")
+    axis = _norm_axis(axis, nd)
+    parts = []
+    for extra, at_end in ((prepend, False), (append, True)):
+        if extra is np._NoValue:
+            continue
+        if ndim_of(extra) == 0:
+            shape = list(shape_of(a))
+            shape[axis] = 1
+            extra = P.broadcast_to(extra, shape=tuple(shape)) if isinstance(extra, Box) \
+                else np.broadcast_to(extra, tuple(shape))
+        parts.append((at_end, extra))
+    if parts:
+        a = concatenate([e for end, e in parts if not end] + [a]
+                        + [e for end, e in parts if end], axis=axis)
+    for _ in range(int(n)):
+        m = shape_of(a)[axis]
+        a = take_slice(a, axis, slice(1, m)) - take_slice(a, axis, slice(0, m - 1))
+    return a
+
+
+# ------------------------------------------------------------------------------------
+# Moments
+# ------------------------------------------------------------------------------------
+def _abs2(d):
+    if dtype_of(d).kind == "c":
+        from .complexnum import real, imag
+        return real(d) * real(d) + imag(d) * imag(d)
+    return d * d
+
+
+@implements(np.var)
+def var(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, where=None,
+        mean=None, correction=None):
+    _no_out("numpy.var", out)
+    _unsupported_kwargs("numpy.var", {"where": where, "mean": mean})
+    if correction is not None:
+        ddof = correction
+    from .numpy_dispatch import mean as mean_
+    shape = shape_of(a)
+    axes = _axes(axis, len(shape))
+    n = math.prod(shape[d] for d in axes)
+    m = mean_(a, axis=axes, keepdims=True)
+    r = sum_(_abs2(a - m), axis=axes, keepdims=keepdims) / float(builtins.max(n - ddof, 0))
+    return r if dtype is None else astype(r, dtype)
+
+
+def safe_sqrt(v):
+    """sqrt(v) with derivative 0 where v == 0 (instead of an infinite one)."""
+    pos = primal(v) > 0
+    if np.all(pos):
+        return P.sqrt(v)
+    return P.where(pos, P.sqrt(P.where(pos, v, 1.0)), 0.0)
+
+
+@implements(np.std, convention="derivative 0 where the data are constant (zero variance)")
+def std(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, where=None,
+        mean=None, correction=None):
+    return safe_sqrt(var(a, axis=axis, dtype=dtype, out=out, ddof=ddof, keepdims=keepdims,
+                         where=where, mean=mean, correction=correction))
+
+
+@implements(np.average)
+def average(a, axis=None, weights=None, returned=False, *, keepdims=False):
+    from .numpy_dispatch import mean as mean_
+    if weights is None:
+        r = mean_(a, axis=axis, keepdims=keepdims)
+        if not returned:
+            return r
+        shape = shape_of(a)
+        count = math.prod(shape[d] for d in _axes(axis, len(shape)))
+        return r, np.full(shape_of(r), float(count), dtype=dtype_of(r))
+    shape = shape_of(a)
+    if shape_of(weights) != shape:
+        if axis is None or ndim_of(weights) != 1:
+            raise TypeError("Axis must be specified when shapes of a and weights differ.")
+        ax = _norm_axis(axis, len(shape))
+        weights = reshape(weights, tuple(n if d == ax else 1 for d, n in enumerate(shape)))
+        weights = P.broadcast_to(weights, shape=shape) if isinstance(weights, Box) \
+            else np.broadcast_to(weights, shape)
+    scl = sum_(weights, axis=axis, keepdims=keepdims)
+    if np.any(primal(scl) == 0.0):
+        raise ZeroDivisionError("Weights sum to zero, can't be normalized")
+    r = sum_(a * weights, axis=axis, keepdims=keepdims) / scl
+    return (r, scl) if returned else r
+
+
+@implements(np.trace)
+def trace(a, offset=0, axis1=0, axis2=1, dtype=None, out=None):
+    _no_out("numpy.trace", out)
+    r = sum_(diagonal(a, offset, axis1, axis2), axis=-1)
+    return r if dtype is None else astype(r, dtype)
+
+
+# ------------------------------------------------------------------------------------
+# nan-variants: NaNs replaced by the neutral element (no derivative flows to them)
+# ------------------------------------------------------------------------------------
+def _nan_to(a, value):
+    isnan = np.isnan(primal(a))
+    return a if not np.any(isnan) else P.where(isnan, value, a)
+
+
+@implements(np.nansum)
+def nansum(a, axis=None, dtype=None, out=None, keepdims=False, **kw):
+    return sum_(_nan_to(a, 0.0), axis=axis, dtype=dtype, out=out, keepdims=keepdims, **kw)
+
+
+@implements(np.nanprod)
+def nanprod(a, axis=None, dtype=None, out=None, keepdims=False, **kw):
+    _unsupported_kwargs("numpy.nanprod", kw)
+    return prod(_nan_to(a, 1.0), axis=axis, dtype=dtype, out=out, keepdims=keepdims)
+
+
+@implements(np.nanmean)
+def nanmean(a, axis=None, dtype=None, out=None, keepdims=False, **kw):
+    _unsupported_kwargs("numpy.nanmean", kw)
+    count = np.sum(~np.isnan(primal(a)), axis=axis, keepdims=keepdims).astype(
+        np.result_type(dtype_of(a), np.float32))
+    return nansum(a, axis=axis, dtype=dtype, out=out, keepdims=keepdims) / count
+
+
+@implements(np.nanmax, convention=_TIES)
+def nanmax(a, axis=None, out=None, keepdims=False, **kw):
+    _unsupported_kwargs("numpy.nanmax", kw)
+    return amax(_nan_to(a, -np.inf), axis=axis, out=out, keepdims=keepdims)
+
+
+@implements(np.nanmin, convention=_TIES)
+def nanmin(a, axis=None, out=None, keepdims=False, **kw):
+    _unsupported_kwargs("numpy.nanmin", kw)
+    return amin(_nan_to(a, np.inf), axis=axis, out=out, keepdims=keepdims)
+
+
+@implements(np.nancumsum)
+def nancumsum(a, axis=None, dtype=None, out=None):
+    return cumsum(_nan_to(a, 0.0), axis=axis, dtype=dtype, out=out)
+
+
+@implements(np.nancumprod)
+def nancumprod(a, axis=None, dtype=None, out=None):
+    return cumprod(_nan_to(a, 1.0), axis=axis, dtype=dtype, out=out)
+
+
+@implements(np.trapezoid)
+def trapezoid(y, x=None, dx=1.0, axis=-1):
+    nd = ndim_of(y)
+    axis = _norm_axis(axis, nd)
+    n = shape_of(y)[axis]
+    if x is None:
+        d = dx
+    else:
+        if ndim_of(x) == 1:
+            d = diff(x)
+            shape = [1] * nd
+            shape[axis] = n - 1
+            d = reshape(d, tuple(shape))
+        else:
+            d = diff(x, axis=axis)
+    avg = (take_slice(y, axis, slice(1, n)) + take_slice(y, axis, slice(0, n - 1))) / 2.0
+    return sum_(d * avg, axis=axis)
+
+
+# ------------------------------------------------------------------------------------
+# ufunc methods: np.add.reduce, np.multiply.accumulate, np.subtract.outer, ...
+# ------------------------------------------------------------------------------------
+def _reduce_with(fn):
+    def reduce(ufunc, a, axis=0, dtype=None, out=None, keepdims=False, **kw):
+        _no_out(f"numpy.{ufunc.__name__}.reduce", out)
+        _unsupported_kwargs(f"numpy.{ufunc.__name__}.reduce", kw)
+        r = fn(a, axis=axis, keepdims=keepdims)
+        return r if dtype is None else astype(r, dtype)
+    return reduce
+
+
+def _accumulate_with(fn):
+    def accumulate(ufunc, a, axis=0, dtype=None, out=None):
+        return fn(a, axis=axis, dtype=dtype, out=out)
+    return accumulate
+
+
+UFUNC_METHODS["reduce"].update({
+    np.add: _reduce_with(sum_), np.multiply: _reduce_with(prod),
+    np.maximum: _reduce_with(amax), np.minimum: _reduce_with(amin),
+})
+UFUNC_METHODS["accumulate"].update({np.add: _accumulate_with(cumsum),
+                                    np.multiply: _accumulate_with(cumprod)})
+
+
+def _outer(ufunc, a, b, **kw):
+    """ufunc.outer(a, b) = ufunc(a[..., None, ...], b) for any elementwise ufunc."""
+    from .numpy_dispatch import UFUNCS, _refresh
+    _refresh()
+    fn = UFUNCS.get(ufunc)
+    if fn is None or kw:
+        raise NotDifferentiableError(f"numpy.{ufunc.__name__}.outer")
+    a2 = reshape(a, shape_of(a) + (1,) * ndim_of(b))
+    return fn(a2, b)
+
+
+class _OuterTable(dict):
+    def get(self, ufunc, default=None):
+        return _outer
+
+
+UFUNC_METHODS["outer"] = _OuterTable()
