@@ -28,8 +28,11 @@ from .core import Box, Trace
 from .forward import _is_inexact
 from .primitives import getitem
 
-# False inside ``dualad.no_grad()``: reverse traces stop recording.
-recording = contextvars.ContextVar("dualad_recording", default=True)
+# Traces whose level is below this do not record. ``dualad.no_grad()`` sets it to a fresh
+# level, so it covers the object API's tensors (level 0) and any grad already running
+# when the block starts, but not a grad or vjp called inside the block, which (as in JAX
+# and torch.func) still differentiates: no_grad never silently zeroes a functional grad.
+record_from = contextvars.ContextVar("dualad_record_from", default=0)
 
 LEAF, GENERIC, ELEMENT, NONE = (tape_kernel.LEAF, tape_kernel.GENERIC, tape_kernel.ELEMENT,
                                 tape_kernel.NONE)
@@ -89,7 +92,7 @@ class ReverseTrace(Trace):
                 primals.append(a)
                 parents.append(None)
         out = prim(*primals, **kw)
-        if not traced or not _is_inexact(out) or not recording.get():
+        if not traced or not _is_inexact(out) or self.level < record_from.get():
             return out
         if prim is getitem and type(out) is _F64 and type(primals[0]) is np.ndarray:
             flat = _flat_index(kw["idx"], primals[0].shape)
@@ -137,7 +140,7 @@ class ReverseTrace(Trace):
             vals = (x, y)
         else:
             ys, vals = -1, (x,)
-        if not recording.get():
+        if self.level < record_from.get():
             return None
         scalar = prim.scalar
         try:

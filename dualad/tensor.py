@@ -32,7 +32,8 @@ import numpy as np
 from .core import Box, Trace, primal
 from .errors import DualadError
 from .forward import _is_inexact
-from .reverse import node_vjps, recording
+from . import core
+from .reverse import node_vjps, record_from
 
 __all__ = ["Tensor", "Node", "no_grad", "enable_grad", "is_grad_enabled", "GraphFreedError"]
 
@@ -49,24 +50,25 @@ class TensorError(DualadError, RuntimeError):
 # Gradient mode
 # ------------------------------------------------------------------------------------
 def is_grad_enabled():
-    """False inside ``no_grad()``: operations are then not recorded."""
-    return recording.get()
+    """False inside ``no_grad()``: operations on tensors are then not recorded."""
+    return TENSORS.level >= record_from.get()
 
 
 class _GradMode:
     """A context manager (and decorator) that switches recording on or off."""
 
-    _value = None
+    def _value(self):  # pragma: no cover - each mode defines it
+        raise NotImplementedError
 
     def __init__(self):
         self._tokens = []
 
     def __enter__(self):
-        self._tokens.append(recording.set(self._value))
+        self._tokens.append(record_from.set(self._value()))
         return self
 
     def __exit__(self, *exc):
-        recording.reset(self._tokens.pop())
+        record_from.reset(self._tokens.pop())
         return False
 
     def __call__(self, fn):
@@ -80,17 +82,20 @@ class _GradMode:
 class no_grad(_GradMode):
     """``with dualad.no_grad():`` nothing is recorded, results do not require grad.
 
-    Also stops the functional reverse mode (``grad``, ``vjp``) from recording. Usable as a
-    decorator.
+    A ``grad``/``vjp`` already running when the block starts stops recording too, but one
+    called inside the block still differentiates (as ``torch.func.grad`` does). Usable as
+    a decorator.
     """
 
-    _value = False
+    def _value(self):
+        return next(core._levels)   # every trace running now has a lower level
 
 
 class enable_grad(_GradMode):
     """Switch recording back on inside a ``no_grad()`` block."""
 
-    _value = True
+    def _value(self):
+        return 0
 
 
 # ------------------------------------------------------------------------------------
@@ -156,7 +161,7 @@ class TensorTrace(Trace):
                 primals.append(a)
                 parents.append(None)
         out = prim(*primals, **kw)
-        if tracked and recording.get() and _is_inexact(out):
+        if tracked and is_grad_enabled() and _is_inexact(out):
             return Tensor._make(out, Node(prim, kw, tuple(primals), out, tuple(parents)))
         return Tensor._make(out, None)
 
@@ -456,7 +461,7 @@ class Tensor(Box):
         if isinstance(other, Box) and not isinstance(other, Tensor):
             raise TensorError(f"{what} with a {type(other).__name__} operand would drop its "
                               "derivative")
-        if recording.get() and (self._requires_grad or
+        if is_grad_enabled() and (self._requires_grad or
                                 (isinstance(other, Tensor) and other._requires_grad)):
             raise TensorError(
                 f"{what} on a leaf tensor that requires grad cannot be recorded. For a "

@@ -109,3 +109,17 @@ def test_division_by_zero_follows_numpy():
     with np.errstate(divide="ignore"):
         assert ad.grad(np.sqrt)(0.0) == np.inf
         assert ad.grad(lambda x: 1.0 / x)(0.0) == -np.inf
+
+
+def test_no_grad_never_zeroes_a_functional_grad():
+    # grad called inside no_grad still differentiates (as torch.func.grad does) ...
+    with ad.no_grad():
+        assert ad.grad(lambda x: x * x)(3.0) == 6.0
+        assert np.allclose(ad.grad(lambda x: np.sum(x * x))(np.ones(3)), 2.0)
+
+    # ... while no_grad inside the differentiated function cuts the derivative there
+    def f(x):
+        with ad.no_grad():
+            c = x * x
+        return c * x
+    assert ad.grad(f)(3.0) == 9.0

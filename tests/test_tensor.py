@@ -224,10 +224,14 @@ def test_no_grad_block_and_decorator():
     assert not f(x).requires_grad and ad.is_grad_enabled()
 
 
-def test_no_grad_also_stops_the_functional_reverse_mode():
+def test_no_grad_does_not_zero_a_functional_grad_called_inside_it():
+    # A grad started inside the block is a new differentiation (as torch.func.grad):
+    # it must not silently return zeros.
     with ad.no_grad():
         g = ad.grad(lambda v: v * v)(3.0)
-    assert g == 0.0  # nothing recorded: the output does not depend on the input
+        y = Tensor(2.0, requires_grad=True) * 3.0
+    assert g == 6.0
+    assert not y.requires_grad and y.grad_fn is None
 
 
 def test_detach_cuts_the_graph():
