@@ -4,6 +4,7 @@ from .api import (grad, hessian, hvp, jacfwd, jacobian, jacrev, jvp, stop_gradie
                   value_and_grad, vjp)
 from .check import check_grads
 from .core import Primitive, primal
+from .custom import primitive
 from .errors import (ConcretizationError, DualadError, InPlaceError, LeakedTracerError,
                      NotDifferentiableError)
 from .forward import Dual
@@ -14,7 +15,7 @@ from . import optim  # noqa: E402  (dualad.optim.SGD, Adam, AdamW)
 __version__ = "0.1.0"
 
 __all__ = [
-    "Dual", "Tracer", "Primitive", "primal", "stop_gradient",
+    "Dual", "Tracer", "Primitive", "primitive", "primal", "stop_gradient",
     "jvp", "jacfwd", "vjp", "grad", "value_and_grad", "jacrev", "jacobian", "hessian", "hvp",
     "DualadError", "NotDifferentiableError", "ConcretizationError", "LeakedTracerError",
     "InPlaceError", "check_grads",
