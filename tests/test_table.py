@@ -1,0 +1,518 @@
+"""Every entry of the primitive table, checked against finite differences in both modes.
+
+The test enumerates ``dualad.primitives.TABLE`` itself. Elementwise entries get their
+inputs from their declared ``domain`` (and, for entries with a kink, from a recipe that
+keeps values away from it); structural entries have their own generators below. An entry
+with no recipe fails ``test_entry[<name>]`` and ``test_every_entry_has_a_recipe``.
+
+For each drawn case:
+- ``check_grads`` at order 2 in both modes: jvp and vjp against central differences, and
+  the same for the derivative functions x -> jvp(f, x, v)[1] and x -> vjp(f, x)[1](u),
+  each in both modes;
+- jvp of jvp against the mixed second difference of f;
+- the dot-product identity <w, J u> = <J^T w, u> between the modes, and its second-order
+  form: fwd-over-fwd, rev-over-rev, fwd-over-rev and rev-over-fwd all give w^T f''[u, v].
+
+Tolerances (float64, unit round-off eps = 2.2e-16):
+- first differences with h = 2^-17: error <= h^2/6 M3 + eps |f| / h = 1e-11 M3 + 3e-11 |f|,
+  M3 the third derivative along the direction. The domains below keep |x| <= 3 and at
+  least 0.1 away from poles (|f| <= ~1e2, M3 <= ~1e5 for f and its first derivative), so
+  the error is <= ~1e-6 absolute and far smaller relative to f'; atol = rtol = 1e-5.
+- mixed second differences with h = 2^-13: error <= h^2/6 M4 + eps |f| / h^2
+  = 2.5e-9 M4 + 1.5e-8 |f|; with M4 <= ~1e5 that is <= ~3e-4 absolute where the second
+  derivative is ~1e2 or more; atol = rtol = 1e-4 relative to max(1, |f''|).
+- the mode identities are exact up to the round-off of the inner products:
+  1e-10 (1 + sum |terms|).
+Kinks (abs at 0, ties of maximum/minimum) are kept >= 0.01 away, which is more than 100
+times the largest step a finite difference takes (h |direction| <= 1e-3).
+"""
+import math
+
+import numpy as np
+import pytest
+from hypothesis import given, strategies as st
+from hypothesis.extra import numpy as hnp
+
+import dualad as ad
+from dualad import primitives as P
+from dualad.check import check_grads, numerical_hessian_form
+from dualad.tree import flatten
+
+import strategies as S
+
+EPS1 = 2.0 ** -17
+TOL1 = 1e-5
+EPS2 = 2.0 ** -13
+TOL2 = 1e-4
+TOL_IDENTITY = 1e-10
+
+
+class Case:
+    """A function of the differentiated operands and the operands themselves."""
+
+    def __init__(self, fn, args, label, seed, eps1=EPS1, tol1=TOL1, eps2=EPS2, tol2=TOL2,
+                 tol_identity=TOL_IDENTITY):
+        self.fn, self.args, self.label, self.seed = fn, tuple(args), label, seed
+        self.eps1, self.tol1, self.eps2, self.tol2 = eps1, tol1, eps2, tol2
+        self.tol_identity = tol_identity
+
+    def __repr__(self):
+        shapes = [np.shape(a) if isinstance(a, np.ndarray) else type(a).__name__
+                  for a in self.args]
+        return f"Case({self.label}; args {shapes}; seed {self.seed})"
+
+
+# ------------------------------------------------------------------------------------
+# Helpers on nested values
+# ------------------------------------------------------------------------------------
+def _leaves(tree):
+    return [np.asarray(x, dtype=np.float64) for x in flatten(tree)[0]]
+
+
+def inner(a, b):
+    la, lb = _leaves(a), _leaves(b)
+    assert len(la) == len(lb)
+    return sum(float(np.sum(x * y)) for x, y in zip(la, lb))
+
+
+def abs_inner(a, b):
+    return sum(float(np.sum(np.abs(x * y))) for x, y in zip(_leaves(a), _leaves(b)))
+
+
+def random_like(rng, tree):
+    leaves, treedef = flatten(tree)
+    out = []
+    for x in leaves:
+        if isinstance(x, np.ndarray):
+            out.append(rng.standard_normal(x.shape).astype(x.dtype))
+        else:
+            out.append(type(x)(rng.standard_normal()))
+    from dualad.tree import unflatten
+    return unflatten(treedef, out)
+
+
+# ------------------------------------------------------------------------------------
+# The checks every case goes through
+# ------------------------------------------------------------------------------------
+def run_checks(case):
+    f, x = case.fn, case.args
+    check_grads(f, x, order=2, modes=("fwd", "rev"), eps=case.eps1, atol=case.tol1,
+                rtol=case.tol1, seed=case.seed)
+
+    rng = np.random.default_rng(case.seed)
+    u, v = random_like(rng, x), random_like(rng, x)
+    out, tangent = ad.jvp(f, x, u)
+    w = random_like(rng, out)
+    assert_same_structure(tangent, out)
+
+    # first order: <w, J u> = <J^T w, u>
+    ct = ad.vjp(f, *x)[1](w)
+    a, b = inner(w, tangent), inner(ct, u)
+    scale = 1.0 + abs_inner(w, tangent) + abs_inner(ct, u)
+    assert abs(a - b) <= case.tol_identity * scale, (case, a, b)
+
+    # second order: every composition of the modes gives w^T f''[u, v]
+    def f_jvp(*p):
+        return ad.jvp(f, p, u)[1]
+
+    def f_vjp(*p):
+        return ad.vjp(f, *p)[1](w)
+
+    ff = ad.jvp(f_jvp, x, v)[1]                       # output-shaped
+    forms = {
+        "fwd-over-fwd": (inner(w, ff), abs_inner(w, ff)),
+        "rev-over-rev": _form(ad.vjp(f_vjp, *x)[1](u), v),
+        "fwd-over-rev": _form(ad.jvp(f_vjp, x, v)[1], u),
+        "rev-over-fwd": _form(ad.vjp(f_jvp, *x)[1](w), v),
+    }
+    ref, ref_scale = forms["fwd-over-fwd"]
+    for name, (val, sc) in forms.items():
+        assert abs(val - ref) <= case.tol_identity * (1.0 + ref_scale + sc), (
+            case, name, val, ref)
+
+    # jvp of jvp against the mixed second difference of f
+    want = numerical_hessian_form(f, x, u, v, eps=case.eps2)
+    for g, h in zip(_leaves(ff), _leaves(want)):
+        assert g.shape == h.shape, (case, g.shape, h.shape)
+        np.testing.assert_allclose(g, h, rtol=case.tol2, atol=case.tol2 * max(
+            1.0, float(np.max(np.abs(h), initial=0.0))), err_msg=repr(case))
+
+
+def _form(a, b):
+    return inner(a, b), abs_inner(a, b)
+
+
+def assert_same_structure(a, b):
+    la, da = flatten(a)
+    lb, db = flatten(b)
+    assert da == db
+    for p, q in zip(la, lb):
+        assert np.shape(p) == np.shape(q)
+
+
+# ------------------------------------------------------------------------------------
+# Elementwise entries: inputs from the declared domain
+# ------------------------------------------------------------------------------------
+GENERAL = S.interval(-2.0, 2.0)
+
+# domain -> strategy of a list with one element strategy per operand
+DOMAINS = {
+    None: lambda n: st.just([GENERAL] * n),
+    "positive": lambda n: st.just([S.interval(0.1, 3.0)] * n),
+    "nonzero": lambda n: st.just([S.away_from_zero(0.25, 2.0)] * n),
+    "nonzero_y": lambda n: st.just([GENERAL, S.away_from_zero(0.25, 2.0)]),
+    "open_unit": lambda n: st.just([S.interval(-0.9, 0.9)] * n),
+    "gt_one": lambda n: st.just([S.interval(1.1, 3.0)] * n),
+    "tan": lambda n: st.just([S.interval(-1.3, 1.3)] * n),   # 0.27 from the poles
+    "positive_x": lambda n: st.just([S.interval(0.2, 2.0), GENERAL]),
+    "gt_minus_one": lambda n: st.just([S.interval(-0.9, 2.0)] * n),
+    # (y, x) pairs at least 0.3 from the origin, and for arctan2 from the branch cut on
+    # the negative x axis: either every y is off the x axis or every x is positive
+    "nonzero_pair": lambda n: st.sampled_from([
+        [S.away_from_zero(0.3, 2.0), GENERAL],
+        [GENERAL, S.interval(0.3, 2.0)],
+    ]),
+    # remainder(x, y) / fmod(x, y) jump where x / y is an integer. y = +-(1 or 2) times
+    # (1 + d), |d| <= 0.005, and x = k + f with f in [0.15, 0.85], |x| <= 2: x / y stays
+    # >= 0.065 from every integer (in x: >= 0.065 |y|, far more than any step).
+    "remainder": lambda n: st.just([
+        st.builds(lambda k, f: k + f, st.integers(-2, 1), S.interval(0.15, 0.85)),
+        st.builds(lambda s, c, d: s * c * (1.0 + d), st.sampled_from([-1.0, 1.0]),
+                  st.sampled_from([1.0, 2.0]), S.interval(-0.005, 0.005)),
+    ]),
+}
+
+# Entries with a non-differentiable point: values that keep away from it (None: the
+# domain already does).
+_NO_TIES = lambda n: st.just([S.off_grid(0.0), S.off_grid(0.05)])  # noqa: E731
+KINKS = {
+    "absolute": lambda n: st.just([S.away_from_zero(0.03, 2.0)]),
+    "fabs": lambda n: st.just([S.away_from_zero(0.03, 2.0)]),
+    # operands on interleaved grids never tie (|x - y| >= 0.01)
+    "maximum": _NO_TIES, "minimum": _NO_TIES, "fmax": _NO_TIES, "fmin": _NO_TIES,
+    "power": None,        # domain "positive_x" keeps x > 0, away from the convention at 0
+    "float_power": None,  # the same
+    "hypot": None,        # domain "nonzero_pair" keeps away from (0, 0)
+    "remainder": None,    # domain "remainder" keeps x / y away from the jumps
+    "fmod": None,
+}
+
+
+def _elementwise_recipe(prim):
+    if prim.domain not in DOMAINS:
+        return None
+    if prim.kink is not None:
+        if prim.name not in KINKS:
+            return None
+        kink = KINKS[prim.name]
+        values = (kink or DOMAINS[prim.domain])(prim.nin)
+    else:
+        values = DOMAINS[prim.domain](prim.nin)
+    return elementwise_cases(prim, values)
+
+
+@st.composite
+def elementwise_cases(draw, prim, values):
+    n = prim.nin
+    elems = draw(values)
+    assert len(elems) == n
+    shps = draw(S.broadcastable_shapes(n))
+    ops = []
+    for i in range(n):
+        if prim.partials[i] is None:      # a condition: no derivative
+            ops.append(draw(hnp.arrays(np.bool_, shps[i])))
+        else:
+            ops.append(draw(S.arrays(shps[i], elems[i])))
+    diff = [i for i in range(n) if prim.partials[i] is not None]
+    active = sorted(draw(st.lists(st.sampled_from(diff), min_size=1, unique=True)))
+
+    def fn(*xs):
+        full = list(ops)
+        for i, x in zip(active, xs):
+            full[i] = x
+        return prim(*full)
+
+    label = (f"{prim.name}(" + ", ".join(
+        f"{'*' if i in active else ''}{type(o).__name__}{np.shape(o)}"
+        for i, o in enumerate(ops)) + ")")
+    return Case(fn, [ops[i] for i in active], label, draw(st.integers(0, 2 ** 32 - 1)))
+
+
+# ------------------------------------------------------------------------------------
+# Structural entries
+# ------------------------------------------------------------------------------------
+seeds = st.integers(0, 2 ** 32 - 1)
+
+
+@st.composite
+def sum_cases(draw):
+    shape = draw(S.shapes())
+    x = draw(S.arrays(shape, GENERAL))
+    axis = draw(S.reduction_axes(len(shape)))
+    keepdims = draw(st.booleans())
+    return Case(lambda x: P.sum_(x, axis=axis, keepdims=keepdims), [x],
+                f"sum(shape {shape}, axis={axis}, keepdims={keepdims})", draw(seeds))
+
+
+@st.composite
+def broadcast_to_cases(draw):
+    shape = draw(S.shapes())
+    target = draw(S.broadcast_targets(shape))
+    x = draw(S.arrays(shape, GENERAL))
+    return Case(lambda x: P.broadcast_to(x, shape=target), [x],
+                f"broadcast_to({shape} -> {target})", draw(seeds))
+
+
+@st.composite
+def reshape_cases(draw):
+    shape = draw(S.shapes())
+    target = draw(S.reshape_targets(shape))
+    x = draw(S.arrays(shape, GENERAL))
+    return Case(lambda x: P.reshape(x, shape=target), [x],
+                f"reshape({shape} -> {target})", draw(seeds))
+
+
+@st.composite
+def transpose_cases(draw):
+    shape = draw(S.shapes())
+    axes = draw(S.permutations(len(shape)))
+    x = draw(S.arrays(shape, GENERAL))
+    return Case(lambda x: P.transpose(x, axes=axes), [x], f"transpose({shape}, {axes})",
+                draw(seeds))
+
+
+# float32 data: unit round-off 6e-8, so steps and tolerances of float32 precision:
+# h = 2^-7 gives a round-off error <= 1.2e-7 |x| / h = 3e-5 (|x| <= 2) and no truncation
+# error (cast is linear); second differences with h = 2^-4 give <= 1.2e-7 |x| / h^2 = 6e-5.
+# The modes round a direction to float32 at different places: 6e-8 relative per term.
+F32 = dict(eps1=2.0 ** -7, tol1=2e-3, eps2=2.0 ** -4, tol2=2e-3, tol_identity=1e-6)
+
+
+@st.composite
+def cast_cases(draw):
+    src, dst = draw(st.sampled_from([(np.float64, np.float32), (np.float32, np.float64),
+                                     (np.float64, np.float64), (np.float32, np.float32)]))
+    shape = draw(S.shapes())
+    x = draw(hnp.arrays(src, shape, elements=st.floats(-2, 2, width=32)))
+    tol = F32 if np.float32 in (src, dst) else {}
+    return Case(lambda x: P.cast(x, dtype=dst), [x],
+                f"cast({np.dtype(src).name}{shape} -> {np.dtype(dst).name})", draw(seeds),
+                **tol)
+
+
+@st.composite
+def getitem_cases(draw):
+    shape = draw(S.shapes())
+    idx = draw(S.indices(shape))
+    # a 0-d operand stays an ndarray here: Python floats cannot be indexed
+    x = draw(hnp.arrays(np.float64, shape, elements=GENERAL))
+    return Case(lambda x: P.getitem(x, idx=idx), [x], f"getitem({shape}, {idx!r})",
+                draw(seeds))
+
+
+@st.composite
+def scatter_add_cases(draw):
+    shape = draw(S.shapes(min_dims=1))
+    idx = draw(S.indices(shape))
+    gshape = np.empty(shape)[idx].shape
+    g = draw(S.arrays(gshape, GENERAL))
+    return Case(lambda g: P.scatter_add(g, idx=idx, shape=shape), [g],
+                f"scatter_add({gshape} into {shape}, {idx!r})", draw(seeds))
+
+
+@st.composite
+def concatenate_cases(draw):
+    nd = draw(st.integers(1, 3))
+    base = list(draw(S.shapes(min_dims=nd, max_dims=nd)))
+    axis = draw(st.integers(-nd, nd - 1))
+    k = draw(st.integers(1, 4))
+    xs = []
+    for _ in range(k):
+        base[axis] = draw(st.integers(0, 3))
+        xs.append(draw(hnp.arrays(np.float64, tuple(base), elements=GENERAL)))
+    active = sorted(draw(st.lists(st.integers(0, k - 1), min_size=1, unique=True)))
+
+    def fn(*ys):
+        full = list(xs)
+        for i, y in zip(active, ys):
+            full[i] = y
+        return P.concatenate(*full, axis=axis)
+
+    return Case(fn, [xs[i] for i in active],
+                f"concatenate({[x.shape for x in xs]}, axis={axis}, active {active})",
+                draw(seeds))
+
+
+@st.composite
+def matmul_cases(draw):
+    ba, bb = draw(S.broadcastable_shapes(2, max_dims=2))
+    n, k, m = (draw(st.integers(1, 3)) for _ in range(3))
+    a = draw(hnp.arrays(np.float64, ba + (n, k), elements=GENERAL))
+    b = draw(hnp.arrays(np.float64, bb + (k, m), elements=GENERAL))
+    active = draw(st.sampled_from([(0,), (1,), (0, 1)]))
+    ops = [a, b]
+
+    def fn(*ys):
+        full = list(ops)
+        for i, y in zip(active, ys):
+            full[i] = y
+        return P.matmul(*full)
+
+    return Case(fn, [ops[i] for i in active],
+                f"matmul({a.shape} @ {b.shape}, active {active})", draw(seeds))
+
+
+STRUCTURAL = {
+    "sum": sum_cases(),
+    "broadcast_to": broadcast_to_cases(),
+    "reshape": reshape_cases(),
+    "transpose": transpose_cases(),
+    "cast": cast_cases(),
+    "getitem": getitem_cases(),
+    "scatter_add": scatter_add_cases(),
+    "concatenate": concatenate_cases(),
+    "matmul": matmul_cases(),
+}
+
+# Entries deliberately not checked here, each with the reason. Keep it short.
+NOT_CHECKED = {}
+
+
+def recipe(name):
+    prim = P.TABLE[name]
+    if name in STRUCTURAL:
+        return STRUCTURAL[name]
+    if isinstance(prim, P.Elementwise):
+        return _elementwise_recipe(prim)
+    return None
+
+
+def _missing():
+    out = []
+    for name, prim in P.TABLE.items():
+        if name in NOT_CHECKED or recipe(name) is not None:
+            continue
+        why = (f"domain {prim.domain!r} has no entry in DOMAINS"
+               if isinstance(prim, P.Elementwise) and prim.domain not in DOMAINS else
+               f"kink {prim.kink!r} has no entry in KINKS"
+               if isinstance(prim, P.Elementwise) else "no generator in STRUCTURAL")
+        out.append(f"{name}: {why}")
+    return out
+
+
+# ------------------------------------------------------------------------------------
+# Tests
+# ------------------------------------------------------------------------------------
+def test_every_entry_has_a_recipe():
+    missing = _missing()
+    assert not missing, ("primitive table entries without an input recipe in "
+                         "tests/test_table.py: " + "; ".join(missing))
+    assert not set(NOT_CHECKED) - set(P.TABLE), "NOT_CHECKED names entries that do not exist"
+    assert not set(STRUCTURAL) - set(P.TABLE), "STRUCTURAL names entries that do not exist"
+
+
+def test_table_is_not_trivially_small():
+    # The enumeration below must see the table (a broken import would give zero tests).
+    assert len(P.TABLE) >= 30
+    assert {"add", "sin", "sum", "getitem", "matmul"} <= set(P.TABLE)
+
+
+@pytest.mark.parametrize("name", sorted(P.TABLE))
+def test_entry(name):
+    if name in NOT_CHECKED:
+        pytest.skip(NOT_CHECKED[name])
+    strategy = recipe(name)
+    if strategy is None:
+        pytest.fail(f"primitive {name!r} has no input recipe in tests/test_table.py "
+                    f"({'; '.join(m for m in _missing() if m.startswith(name + ':'))})")
+
+    @given(strategy)
+    def run(case):
+        run_checks(case)
+
+    run()
+
+
+# ------------------------------------------------------------------------------------
+# The documented conventions at the kinks, in both modes
+# ------------------------------------------------------------------------------------
+def _both_modes(f, args):
+    fwd = [ad.jvp(f, args, tuple(1.0 if j == i else 0.0 for j in range(len(args))))[1]
+           for i in range(len(args))]
+    rev = list(ad.grad(f, argnums=tuple(range(len(args))))(*args))
+    return fwd, rev
+
+
+# name -> [(args, the derivative with respect to each operand)]
+KINK_CONVENTIONS = {
+    "absolute": [((0.0,), [0.0])],
+    "fabs": [((0.0,), [0.0])],
+    "maximum": [((1.5, 1.5), [0.5, 0.5])],
+    "minimum": [((-0.5, -0.5), [0.5, 0.5])],
+    "fmax": [((1.5, 1.5), [0.5, 0.5]), ((np.nan, 2.0), [0.0, 1.0]),
+             ((2.0, np.nan), [1.0, 0.0])],
+    "fmin": [((-0.5, -0.5), [0.5, 0.5]), ((np.nan, 2.0), [0.0, 1.0]),
+             ((2.0, np.nan), [1.0, 0.0])],
+    # d/dy x**y at x == 0 is 0; d/dx = 2.5 * 0**1.5 = 0
+    "power": [((0.0, 2.5), [0.0, 0.0])],
+    "float_power": [((0.0, 2.5), [0.0, 0.0])],
+    "hypot": [((0.0, 0.0), [0.0, 0.0])],
+    # at a jump: the derivative of the piece NumPy's result lies on
+    "remainder": [((3.0, 1.5), [1.0, -2.0]), ((-3.0, 1.5), [1.0, 2.0])],
+    "fmod": [((3.0, 1.5), [1.0, -2.0]), ((-3.0, 1.5), [1.0, 2.0])],
+}
+
+
+@pytest.mark.parametrize("name", sorted(KINK_CONVENTIONS))
+def test_kink_conventions(name):
+    if name not in P.TABLE:
+        pytest.skip(f"{name} is not in the table")
+    prim = P.TABLE[name]
+    assert prim.kink is not None
+    for args, want in KINK_CONVENTIONS[name]:
+        fwd, rev = _both_modes(lambda *a: prim(*a), args)
+        assert fwd == want, (name, args, "forward")
+        assert rev == want, (name, args, "reverse")
+
+
+def test_every_kink_has_a_convention_test():
+    kinked = {n for n, p in P.TABLE.items() if getattr(p, "kink", None) is not None}
+    missing = kinked - set(KINK_CONVENTIONS)
+    assert not missing, f"kinked entries without a convention in KINK_CONVENTIONS: {missing}"
+
+
+# ------------------------------------------------------------------------------------
+# Index layouts NumPy treats specially, always checked (the random draws may miss them)
+# ------------------------------------------------------------------------------------
+_I = np.array
+INDEX_LAYOUTS = [
+    ((4,), [1, 1, 3, -1]),                                   # repeated and negative
+    ((3, 4), (_I([[0, 2], [2, 2]]), _I([1, 3]))),            # broadcasting arrays
+    ((2, 3, 4), ([0, 1, 1], slice(None), [3, 0, 3])),        # non-adjacent: to the front
+    ((2, 3, 4), (1, slice(None), _I([2, 2, 0]))),            # int and array, separated
+    ((2, 3, 4), (slice(None), [2, 0, 2], [1, 1, 3])),        # adjacent, in place
+    ((2, 3, 4), ([1, 0], None, [2, 2])),                     # separated by a new axis
+    ((2, 3, 4), ([1, 0], Ellipsis, [2, 3])),                 # separated by an ellipsis
+    ((3, 2), ([2, 0], Ellipsis, [1, 1])),                    # ellipsis covering no axis
+    ((2, 3, 4), (_I([[True, False, True], [False, True, True]]), slice(None, None, -2))),
+    ((2, 3, 4), (slice(None), _I([True, False, True]), 3)),  # mask and int, adjacent
+    ((2, 3, 4), (_I([True, True]), slice(1, 3), 0)),         # mask and int, separated
+    ((3, 4), _I([False, False, False])),                     # empty selection
+]
+
+
+@pytest.mark.parametrize("shape, idx", INDEX_LAYOUTS,
+                         ids=[f"{s}-{i!r}"[:60] for s, i in INDEX_LAYOUTS])
+def test_index_layouts(shape, idx):
+    rng = np.random.default_rng(3)
+    x = rng.uniform(-2, 2, shape)
+    run_checks(Case(lambda x: P.getitem(x, idx=idx), [x], f"getitem({shape}, {idx!r})", 1))
+    g = rng.uniform(-2, 2, x[idx].shape)
+    run_checks(Case(lambda g: P.scatter_add(g, idx=idx, shape=shape), [g],
+                    f"scatter_add({shape}, {idx!r})", 2))
+    # and through NumPy syntax with several directions at once (jacfwd) and reverse mode
+    want = np.zeros(x[idx].shape + shape)
+    flat = want.reshape(x[idx].size, x.size)
+    np.add.at(flat, (np.arange(x[idx].size), np.arange(x.size).reshape(shape)[idx].ravel()), 1.0)
+    np.testing.assert_array_equal(ad.jacfwd(lambda x: x[idx])(x), want)
+    np.testing.assert_array_equal(ad.jacrev(lambda x: x[idx])(x), want)
