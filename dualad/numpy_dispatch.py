@@ -389,7 +389,7 @@ _install()
 # The rest of NumPy's surface, one module per idea; each registers into FUNCTIONS and
 # declares its primitives in the same table.
 # ------------------------------------------------------------------------------------
-from . import shapes as _shapes, reductions as _reductions  # noqa: E402,F401
+from . import shapes as _shapes, reductions as _reductions, complexnum as _complexnum  # noqa: E402,F401,E501
 
 # Piecewise-constant functions and index searches: evaluated on the values, no derivative.
 FUNCTIONS.update({fn: _plain(fn) for fn in (
@@ -440,3 +440,32 @@ def _install_methods():
 
 
 _install_methods()
+
+
+# ------------------------------------------------------------------------------------
+# Elementwise compositions
+# ------------------------------------------------------------------------------------
+@implements(np.clip, convention="clip(x, lo, hi) = minimum(maximum(x, lo), hi): at x == lo "
+                                "or x == hi the derivative is split 1/2 : 1/2 between x "
+                                "and the bound")
+def clip(a, a_min=np._NoValue, a_max=np._NoValue, out=None, *, min=np._NoValue,
+         max=np._NoValue, **kw):
+    _no_out("numpy.clip", out)
+    _unsupported_kwargs("numpy.clip", kw)
+    lo = min if a_min is np._NoValue else a_min
+    hi = max if a_max is np._NoValue else a_max
+    r = a
+    if lo is not np._NoValue and lo is not None:
+        r = P.maximum(r, lo)
+    if hi is not np._NoValue and hi is not None:
+        r = P.minimum(r, hi)
+    return r
+
+
+@implements(np.nan_to_num, convention="replaced entries (NaN, +-inf) have derivative 0")
+def nan_to_num(x, copy=True, nan=0.0, posinf=None, neginf=None):
+    v = primal(x)
+    finite = np.isfinite(v)
+    if np.all(finite):
+        return x
+    return P.where(finite, x, np.nan_to_num(v, nan=nan, posinf=posinf, neginf=neginf))

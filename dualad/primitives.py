@@ -97,7 +97,8 @@ class Elementwise(Primitive):
             fused = kernels.elementwise_vjp(self, i, g, primals, out)
             if fused is not None:
                 return fused
-        return unbroadcast(scale(g, self.partial(i, primals, out)), shape_of(primals[i]))
+        return project(unbroadcast(scale(g, self.partial(i, primals, out)),
+                                   shape_of(primals[i])), primals[i])
 
 
 _SCALAR_ALIASES = {
@@ -167,6 +168,10 @@ def _elementwise(name, impl, *partials, domain=None, kink=None):
 
 
 def _safe_log_base(x, y, out):
+    if dtype_of(x).kind == "c":
+        # complex base: log(x) x**y, zero where x == 0
+        nz = _no_derivative(x) != 0
+        return where(nz, log(where(nz, x, 1.0)) * out, 0.0)
     # d/dy x**y = log(x) x**y; zero where x == 0 (x**y is flat there for y > 0).
     pos = x > 0
     return where(pos, log(where(pos, x, 1.0)) * out, where(x == 0, 0.0, np.nan))
@@ -222,8 +227,33 @@ maximum = _elementwise("maximum", np.maximum, _max_partial,
                        lambda x, y, o: _max_partial(y, x, o), kink="ties split 1/2 : 1/2")
 minimum = _elementwise("minimum", np.minimum, _min_partial,
                        lambda x, y, o: _min_partial(y, x, o), kink="ties split 1/2 : 1/2")
-where = _elementwise("where", np.where, None,
-                     lambda c, x, y, o: 1.0 * c, lambda c, x, y, o: 1.0 * np.logical_not(c))
+class _Select(Elementwise):
+    """where(c, x, y): its derivatives select too (no multiplication by the 0/1 partials),
+    so a NaN or inf derivative in the branch not taken never leaks through (the double-where
+    idiom, and np.nan_to_num, rely on that)."""
+
+    def jvp(self, tangents, primals, out, kw):
+        c, x, y = primals
+        _, tx, ty = tangents
+        if tx is None and ty is None:
+            return None
+        nd = ndim_of(out)
+        tx = 0.0 if tx is None else align(tx, ndim_of(x), nd)
+        ty = 0.0 if ty is None else align(ty, ndim_of(y), nd)
+        r = where(c, tx, ty)
+        k = shape_of(r)[0] if ndim_of(r) == nd + 1 else shape_of(
+            tangents[1] if tangents[1] is not None else tangents[2])[0]
+        want = (k,) + shape_of(out)
+        return r if shape_of(r) == want else broadcast_to(r, shape=want)
+
+    def vjp(self, i, g, primals, out, kw):
+        c = primals[0]
+        picked = where(c, g, 0.0) if i == 1 else where(c, 0.0, g)
+        return project(unbroadcast(picked, shape_of(primals[i])), primals[i])
+
+
+where = register(_Select("where", np.where, (None, lambda c, x, y, o: 1.0 * c,
+                                              lambda c, x, y, o: 1.0 * np.logical_not(c))))
 
 
 def sign(x):
@@ -298,7 +328,8 @@ def _trunc_quotient(x, y, out):
 
 
 arcsinh = _elementwise("arcsinh", np.arcsinh, lambda x, o: 1.0 / sqrt(x * x + 1.0))
-arccosh = _elementwise("arccosh", np.arccosh, lambda x, o: 1.0 / sqrt(x * x - 1.0),
+arccosh = _elementwise("arccosh", np.arccosh,
+                       lambda x, o: 1.0 / (sqrt(x - 1.0) * sqrt(x + 1.0)),
                        domain="gt_one")
 arctanh = _elementwise("arctanh", np.arctanh, lambda x, o: 1.0 / (1.0 - x * x),
                        domain="open_unit")
@@ -426,11 +457,14 @@ def _cast_impl(x, dtype):
 
 
 def _cast_jvp(tangents, primals, out, dtype):
-    return cast(tangents[0], dtype=dtype)
+    t = tangents[0]
+    if np.dtype(dtype).kind != "c" and dtype_of(t).kind == "c":
+        t = real(t)     # complex -> real keeps the real part
+    return cast(t, dtype=dtype)
 
 
 def _cast_vjp(i, g, primals, out, dtype):
-    return cast(g, dtype=dtype_of(primals[0]))
+    return cast(project(g, primals[0]), dtype=dtype_of(primals[0]))
 
 
 cast = register(Primitive("cast", _cast_impl, _cast_jvp, _cast_vjp))
@@ -536,7 +570,7 @@ def _concat_vjp(i, g, primals, out, axis=0):
     axis = axis % ndim_of(out)
     start = sum(shape_of(p)[axis] for p in primals[:i])
     stop = start + shape_of(primals[i])[axis]
-    return getitem(g, idx=(slice(None),) * axis + (slice(start, stop),))
+    return project(getitem(g, idx=(slice(None),) * axis + (slice(start, stop),)), primals[i])
 
 
 concatenate = register(Primitive("concatenate", _concat_impl, _concat_jvp, _concat_vjp))
@@ -565,8 +599,69 @@ def _matmul_jvp(tangents, primals, out, **kw):
 def _matmul_vjp(i, g, primals, out, **kw):
     a, b = primals
     if i == 0:
-        return unbroadcast(matmul(g, _swap_last(b)), shape_of(a))
-    return unbroadcast(matmul(_swap_last(a), g), shape_of(b))
+        return project(unbroadcast(matmul(g, _swap_last(b)), shape_of(a)), a)
+    return project(unbroadcast(matmul(_swap_last(a), g), shape_of(b)), b)
 
 
 matmul = register(Primitive("matmul", np.matmul, _matmul_jvp, _matmul_vjp))
+
+
+# --- complex numbers --------------------------------------------------------------------
+# Complex values follow JAX's and autograd's convention: a JVP is the R-linear map on
+# tangents, and a VJP is its transpose with respect to the real pairing
+# <a, b> = Re(sum(a * b)) (no conjugation). For holomorphic f the VJP is then g * f'(z), the
+# same partial as the JVP, so the elementwise entries serve complex operands unchanged;
+# the gradient of a real function f(z) is df/dx - i df/dy. A cotangent reaching a real
+# operand from a complex result keeps its real part (``project``).
+def _real_impl(x):
+    return np.real(x)
+
+
+def _real_jvp(tangents, primals, out):
+    t = tangents[0]
+    return real(t) if dtype_of(t).kind == "c" else t
+
+
+def _real_vjp(i, g, primals, out):
+    x = primals[0]
+    return cast(g, dtype=dtype_of(x)) if dtype_of(x).kind == "c" else g
+
+
+real = register(Primitive("real", _real_impl, _real_jvp, _real_vjp))
+
+
+def _imag_impl(x):
+    return np.imag(x)
+
+
+def _imag_jvp(tangents, primals, out):
+    return imag(tangents[0])
+
+
+def _imag_vjp(i, g, primals, out):
+    # Re(g * Im(t)) = Re((-i g) * t)
+    x = primals[0]
+    return g * (-1j) if dtype_of(x).kind == "c" else g * 0.0
+
+
+imag = register(Primitive("imag", _imag_impl, _imag_jvp, _imag_vjp))
+
+
+def _conj_jvp(tangents, primals, out):
+    t = tangents[0]
+    return conjugate(t) if dtype_of(t).kind == "c" else t
+
+
+def _conj_vjp(i, g, primals, out):
+    return conjugate(g) if dtype_of(g).kind == "c" else g
+
+
+conjugate = register(Primitive("conjugate", np.conjugate, _conj_jvp, _conj_vjp))
+
+
+def project(c, like):
+    """The cotangent ``c`` in the space of the operand ``like``: its real part when ``like``
+    is real and ``c`` complex (the transpose of the embedding of the reals)."""
+    if c is None or dtype_of(c).kind != "c" or dtype_of(like).kind == "c":
+        return c
+    return real(c)

@@ -348,8 +348,8 @@ def diff(a, n=1, axis=-1, prepend=np._NoValue, append=np._NoValue):
 # ------------------------------------------------------------------------------------
 def _abs2(d):
     if dtype_of(d).kind == "c":
-        from .complexnum import real, imag
-        return real(d) * real(d) + imag(d) * imag(d)
+        re, im = P.real(d), P.imag(d)
+        return re * re + im * im
     return d * d
 
 
