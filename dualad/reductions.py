@@ -79,7 +79,11 @@ def _cumprod_impl(x, axis):
 
 
 def _has_zero(x):
-    return bool(np.any(primal(x) == 0))
+    """Whether x has entries where dividing by them is unsafe: zeros, and values so tiny
+    (below sqrt of the smallest normal number) that 1/x overflows or loses precision."""
+    v = primal(x)
+    dt = v.dtype if hasattr(v, "dtype") and v.dtype.kind in "fc" else np.dtype(np.float64)
+    return bool(np.any(np.abs(v) < np.sqrt(np.finfo(dt).tiny)))
 
 
 def _cumprod_matrix(x, axis):

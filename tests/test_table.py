@@ -362,7 +362,66 @@ def matmul_cases(draw):
                 f"matmul({a.shape} @ {b.shape}, active {active})", draw(seeds))
 
 
+# --- reductions, scans and complex parts (dualad/reductions.py, primitives.py) ------------
+def _with_zeros(draw, x):
+    """Sometimes put exact zeros into x (prod and cumprod must be exact with zeros)."""
+    if x.size and draw(st.booleans()):
+        flat = x.reshape(-1).copy()
+        for i in draw(st.lists(st.integers(0, x.size - 1), min_size=1, max_size=2)):
+            flat[i] = 0.0
+        x = flat.reshape(x.shape)
+    return x
+
+
+@st.composite
+def scan_cases(draw, name):
+    shape = draw(S.shapes(min_dims=1))
+    x = _with_zeros(draw, draw(hnp.arrays(np.float64, shape, elements=GENERAL)))
+    axis = draw(st.integers(0, len(shape) - 1))
+    prim = P.TABLE[name]
+    return Case(lambda x: prim(x, axis=axis), [x], f"{name}({shape}, axis={axis})",
+                draw(seeds))
+
+
+@st.composite
+def prod_cases(draw):
+    shape = draw(S.shapes(min_dims=1))
+    x = _with_zeros(draw, draw(hnp.arrays(np.float64, shape, elements=GENERAL)))
+    return Case(lambda x: P.TABLE["prod"](x), [x], f"prod({shape}, last axis)", draw(seeds))
+
+
+@st.composite
+def chooser_cases(draw, name):
+    # distinct values on a grid (no ties: the tie convention is tested in test_numpy_*)
+    shape = draw(S.shapes(min_dims=1))
+    n = int(np.prod(shape))
+    x = (draw(st.permutations(range(n))) if n else [])
+    x = (np.asarray(x, dtype=np.float64) * 0.1 - 0.05 * n).reshape(shape)
+    axes = draw(st.lists(st.integers(0, len(shape) - 1), min_size=1, unique=True))
+    axes = tuple(sorted(axes))
+    keepdims = draw(st.booleans())
+    prim = P.TABLE[name]
+    return Case(lambda x: prim(x, axis=axes, keepdims=keepdims), [x],
+                f"{name}({shape}, axis={axes}, keepdims={keepdims})", draw(seeds))
+
+
+@st.composite
+def unary_cases(draw, name):
+    shape = draw(S.shapes())
+    x = draw(S.arrays(shape, GENERAL))
+    prim = P.TABLE[name]
+    return Case(lambda x: prim(x), [x], f"{name}(real {np.shape(x)})", draw(seeds))
+
+
 STRUCTURAL = {
+    "cumsum": scan_cases("cumsum"),
+    "cumprod": scan_cases("cumprod"),
+    "prod": prod_cases(),
+    "max": chooser_cases("max"),
+    "min": chooser_cases("min"),
+    "real": unary_cases("real"),
+    "imag": unary_cases("imag"),
+    "conjugate": unary_cases("conjugate"),
     "sum": sum_cases(),
     "broadcast_to": broadcast_to_cases(),
     "reshape": reshape_cases(),
