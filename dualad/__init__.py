@@ -4,6 +4,7 @@ from .api import (grad, hessian, hvp, jacfwd, jacobian, jacrev, jvp, stop_gradie
                   value_and_grad, vjp)
 from .check import check_grads
 from .core import Primitive, primal
+from .cost import CostModel, CostReport, explain, fixed_model  # forward or reverse, and why
 from .custom import primitive
 from .errors import (ConcretizationError, DualadError, InPlaceError, LeakedTracerError,
                      NotDifferentiableError)
@@ -20,4 +21,5 @@ __all__ = [
     "DualadError", "NotDifferentiableError", "ConcretizationError", "LeakedTracerError",
     "InPlaceError", "check_grads",
     "Tensor", "no_grad", "enable_grad", "is_grad_enabled", "optim",
+    "explain", "fixed_model", "CostModel", "CostReport",
 ]

@@ -364,15 +364,10 @@ def jacobian(f, argnums=0, mode="auto", has_aux=False):
     if mode == "reverse":
         return jacrev(f, argnums, has_aux)
 
-    def jacfun(*args):
-        # The recorded pass tells m; it is reused when reverse mode is chosen.
-        rec = _Recording(f, args, argnums, has_aux)
-        n = builtins_sum(math.prod(shape_of(x)) for x in rec.leaves)
-        m = builtins_sum(math.prod(shape_of(v)) for v in rec.values)
-        if n <= m:
-            return jacfwd(f, argnums, has_aux)(*args)
-        return _jacobian_from(rec, has_aux)
-    return _wraps(jacfun, f)
+    # Forward or reverse from n, m and the machine's cost model; the pass that discovers m
+    # is kept. The returned function's ``decision`` says what it chose and why (cost.py).
+    from .cost import auto_jacobian
+    return auto_jacobian(f, argnums, has_aux)
 
 
 def hessian(f, argnums=0):

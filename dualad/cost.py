@@ -1,0 +1,975 @@
+"""Forward or reverse? The cost model behind ``jacobian(mode="auto")``, and ``explain``.
+
+For f: R^n -> R^m, forward mode needs ceil(n/k) passes of k directions each, reverse mode
+one recorded pass and m backward sweeps. Which is cheaper depends on n and m, and on what
+one pass of each kind costs for this function on this machine.
+
+What auto does
+--------------
+1. The first call discovers m with a pass whose work is kept:
+
+   - n <= k: one forward pass with all n directions. It *is* the whole Jacobian, so
+     nothing is thrown away whatever m turns out to be.
+   - n > k: the recorded pass of reverse mode. It tells m and the function's work (how
+     many primitives, elements and multiply-adds), from which the cost model estimates
+     both modes. If reverse wins, the tape is swept m times; if forward wins, forward
+     mode runs and the recorded pass is the only work thrown away.
+
+2. Later calls on inputs of the same shapes plan straight away from what the first call
+   learnt (m and the work): no discovery pass at all. Each call times the mode it runs,
+   and measured times replace the model's estimates. When the model puts the other mode
+   within a factor of 2 of the measured one, the other mode is measured too (at most a
+   few times, only while the two are close), so close calls rest on measurements of this
+   function, not on the model.
+
+The cost model (``CostModel``) has a few constants in seconds per unit of work (per
+primitive, per element, per multiply-add, for each kind of pass), fitted once per process
+by a tiny benchmark (``calibrate``, about 50 ms) and cached (``machine_model``). Inside
+``with fixed_model(model):`` auto decides from that model alone: no timing and no
+learning, so its choices are deterministic (the tests use this).
+
+``explain(f, x)`` prints (and returns as a ``CostReport``) n, m, the passes each mode
+needs, their estimated (and with ``measure=True`` measured) times, the memory the tape of
+reverse mode holds, and the choice with its reason.
+"""
+import array as _array
+import contextlib
+import contextvars
+import math
+import threading
+import time
+import weakref
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from . import api as _api
+from .core import Box, dtype_of, shape_of
+from .forward import Dual, ForwardTrace
+from .tree import flatten, unflatten
+
+now = time.perf_counter
+
+FORWARD, REVERSE = "forward", "reverse"
+#: Structural primitives: their outputs are views, so they cost no work per element.
+STRUCTURAL = frozenset({"reshape", "transpose", "broadcast_to"})
+
+
+# ------------------------------------------------------------------------------------
+# The work of one pass of f
+# ------------------------------------------------------------------------------------
+@dataclass
+class Work:
+    """What one evaluation of f does, counted from a recorded tape or a forward pass."""
+
+    ops: int = 0          # primitives applied to arrays (generic tape entries)
+    scalar_ops: int = 0   # primitives on Python floats (flat scalar tape entries)
+    elements: int = 0     # elements produced by elementwise and reducing primitives
+    flops: int = 0        # multiply-adds of matrix products
+
+    def add(self, prim, primals, out):
+        name = prim.name
+        if name == "matmul":
+            sa = shape_of(primals[0])
+            self.flops += _size(out) * (sa[-1] if sa else 1)
+            self.ops += 1
+        elif name in STRUCTURAL:
+            self.ops += 1
+        else:
+            size = _size(out)
+            for p in primals:
+                if isinstance(p, (np.ndarray, Box)):
+                    size = max(size, _size(p))
+            if size == 1 and _is_scalar(out):
+                self.scalar_ops += 1
+            else:
+                self.ops += 1
+            self.elements += size
+
+
+def _size(x):
+    return math.prod(shape_of(x))
+
+
+def _is_scalar(x):
+    return isinstance(x, (float, np.float64)) and not isinstance(x, np.ndarray)
+
+
+def _generic_nodes(trace):
+    """The (prim, kw, primals, out, parents) entries of a tape, whatever its layout."""
+    generic = getattr(trace, "generic", None)
+    if isinstance(generic, dict):
+        return list(generic.values())
+    return [n for n in getattr(trace, "nodes", ()) if n is not None]
+
+
+def _flat_entries(trace):
+    """(scalar entries, leaves) of a flat-array tape; (0, 0) for a list of nodes."""
+    a = getattr(trace, "a", None)
+    if not isinstance(a, _array.array) or not len(a):
+        return 0, 0
+    codes = np.frombuffer(a, dtype=np.int64)
+    leaves = int(np.count_nonzero(codes == -1))
+    generic = int(np.count_nonzero(codes == -2))
+    return len(codes) - leaves - generic, leaves
+
+
+def tape_work(trace):
+    """The ``Work`` recorded on a reverse-mode tape."""
+    w = Work()
+    for prim, kw, primals, out, parents in _generic_nodes(trace):
+        w.add(prim, primals, out)
+    w.scalar_ops += _flat_entries(trace)[0]
+    return w
+
+
+def _root(x):
+    while isinstance(x, Box):
+        x = x.value
+    if isinstance(x, np.ndarray):
+        while isinstance(x.base, np.ndarray):
+            x = x.base
+    return x
+
+
+def _held_bytes(x, seen):
+    x = _root(x)
+    if id(x) in seen:
+        return 0
+    if isinstance(x, np.ndarray):
+        seen[id(x)] = x     # keep it alive so that its id is not reused while counting
+        return int(x.nbytes)
+    if isinstance(x, (float, complex, np.generic)):
+        seen[id(x)] = x
+        return int(np.asarray(x).nbytes)
+    return 0
+
+
+def tape_memory(trace):
+    """(bytes held by the tape, of which intermediates) for a recorded reverse pass.
+
+    Counts each distinct array the tape's entries hold once (views count as the array
+    they view), plus the flat arrays of scalar entries. "Intermediates" are the arrays
+    the recorded primitives produced (their outputs): memory that exists only because
+    reverse mode keeps it for the sweep. The rest are inputs and constants of f.
+    """
+    seen = {}
+    flat = 0
+    for name in ("a", "b", "da", "db", "scalar"):
+        arr = getattr(trace, name, None)
+        if isinstance(arr, _array.array):
+            flat += len(arr) * arr.itemsize
+    nodes = _generic_nodes(trace)
+    inter = flat
+    for node in nodes:
+        inter += _held_bytes(node[3], seen)
+    total = inter
+    for node in nodes:
+        for p in node[2]:
+            total += _held_bytes(p, seen)
+    return total, inter
+
+
+# ------------------------------------------------------------------------------------
+# The cost model
+# ------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class CostModel:
+    """Seconds per unit of work for each kind of pass, on one machine.
+
+    Forward pass with k directions:
+        fwd_pass + (ops + scalar_ops) * fwd_op + elements * (element + k * tangent)
+        + flops * (flop + k * tangent_flop)
+    Recorded pass:
+        rec_pass + ops * rec_op + scalar_ops * rec_scalar + elements * element + flops * flop
+    One backward sweep:
+        sweep_pass + ops * sweep_op + scalar_ops * sweep_scalar
+        + elements * sweep_element + flops * flop
+    """
+
+    fwd_pass: float = 20e-6
+    fwd_op: float = 8e-6
+    rec_pass: float = 10e-6
+    rec_op: float = 5e-6
+    rec_scalar: float = 1e-6
+    sweep_pass: float = 15e-6
+    sweep_op: float = 4e-6
+    sweep_scalar: float = 5e-8
+    element: float = 2e-9
+    tangent: float = 1.5e-9
+    sweep_element: float = 3e-9
+    flop: float = 5e-10
+    tangent_flop: float = 5e-10
+    source: str = "default"
+
+    @classmethod
+    def default(cls):
+        """Constants of the 2-core development machine (a fixed, timing-free model)."""
+        return cls()
+
+    # --- estimates -------------------------------------------------------------------
+    def forward_pass(self, w, k):
+        return (self.fwd_pass + (w.ops + w.scalar_ops) * self.fwd_op
+                + w.elements * (self.element + k * self.tangent)
+                + w.flops * (self.flop + k * self.tangent_flop))
+
+    def record(self, w):
+        return (self.rec_pass + w.ops * self.rec_op + w.scalar_ops * self.rec_scalar
+                + w.elements * self.element + w.flops * self.flop)
+
+    def sweep(self, w):
+        return (self.sweep_pass + w.ops * self.sweep_op + w.scalar_ops * self.sweep_scalar
+                + w.elements * self.sweep_element + w.flops * self.flop)
+
+    def forward(self, w, n, k):
+        """All ceil(n/k) forward passes (the last one with the remaining directions)."""
+        if n <= 0:
+            return self.forward_pass(w, 0)
+        full, rest = divmod(n, k)
+        return full * self.forward_pass(w, k) + (self.forward_pass(w, rest) if rest else 0.0)
+
+    def reverse(self, w, m):
+        return self.record(w) + m * self.sweep(w)
+
+    def estimates(self, w, n, m, k):
+        """{mode: estimated seconds for the whole Jacobian}."""
+        return {FORWARD: self.forward(w, n, k), REVERSE: self.reverse(w, m)}
+
+    def __str__(self):
+        us, ns = 1e6, 1e9
+        return (f"CostModel ({self.source}): forward pass {self.fwd_pass * us:.1f} us"
+                f" + {self.fwd_op * us:.2f} us/primitive + {self.tangent * ns:.2f} ns/tangent"
+                f" element; recorded pass {self.rec_pass * us:.1f} us + "
+                f"{self.rec_op * us:.2f} us/primitive ({self.rec_scalar * us:.2f} us/scalar"
+                f" op); sweep {self.sweep_pass * us:.1f} us + {self.sweep_op * us:.2f} "
+                f"us/primitive ({self.sweep_scalar * ns:.0f} ns/scalar op); "
+                f"{self.element * ns:.2f} ns/element, {self.flop * ns:.2f} ns/multiply-add")
+
+
+def _best_time(fn, repeat):
+    best = math.inf
+    for _ in range(repeat):
+        t0 = now()
+        fn()
+        best = min(best, now() - t0)
+    return best
+
+
+def _probe(n0, width, rounds):
+    """The calibration function: x (n0,) spread to (n0, width), then rounds of tanh(ax+b)."""
+    w = np.linspace(0.5, 1.5, width)
+
+    def f(x):
+        y = x[:, None] * w
+        for _ in range(rounds):
+            y = np.tanh(0.5 * y + 0.1)
+        return y
+    return f
+
+
+def _time_modes(f, x, k, repeat):
+    """(one forward pass with k directions, the recorded pass, one sweep) of f at x."""
+    rec = _api._Recording(f, (x,), 0, False)
+    ct = [np.ones(shape_of(v)) for v in rec.values]
+    rec.pull(ct)                                    # compiles the sweep kernel, if any
+    fwd = _api.jacfwd(f, chunk_size=k)
+    fwd(x)
+    t_fwd = _best_time(lambda: fwd(x), repeat) / math.ceil(_size(x) / k)
+    t_rec = _best_time(lambda: _api._Recording(f, (x,), 0, False), repeat)
+    t_sweep = _best_time(lambda: rec.pull(ct), repeat)
+    return t_fwd, t_rec, t_sweep, tape_work(rec.trace)
+
+
+def calibrate(repeat=5):
+    """Fit a ``CostModel`` on this machine with a tiny benchmark (tens of milliseconds)."""
+    tiny = 1e-12
+    # Per pass and per primitive: two short chains on 4 elements.
+    f1, f2 = _probe(4, 1, 2), _probe(4, 1, 16)
+    x4 = np.linspace(0.1, 0.4, 4)
+    F1, R1, S1, w1 = _time_modes(f1, x4, 4, repeat)
+    F2, R2, S2, w2 = _time_modes(f2, x4, 4, repeat)
+    dops = max(w2.ops - w1.ops, 1)
+    fwd_op, rec_op, sweep_op = (max((b - a) / dops, tiny) for a, b in
+                                ((F1, F2), (R1, R2), (S1, S2)))
+    fwd_pass = max(F1 - w1.ops * fwd_op, tiny)
+    rec_pass = max(R1 - w1.ops * rec_op, tiny)
+    sweep_pass = max(S1 - w1.ops * sweep_op, tiny)
+    # Per element: a chain on 8 x 2048 elements, forward with 8 directions.
+    f3 = _probe(8, 2048, 4)
+    x8 = np.linspace(0.1, 0.8, 8)
+    F3, R3, S3, w3 = _time_modes(f3, x8, 8, repeat)
+    E = max(w3.elements, 1)
+    element = max((R3 - rec_pass - w3.ops * rec_op) / E, tiny)
+    sweep_element = max((S3 - sweep_pass - w3.ops * sweep_op) / E, tiny)
+    tangent = max((F3 - fwd_pass - w3.ops * fwd_op - E * element) / (8 * E), tiny)
+    # Per multiply-add: a matrix-vector product, forward with 16 directions.
+    A = np.linspace(-1.0, 1.0, 128 * 128).reshape(128, 128)
+    fm = lambda x: A @ x  # noqa: E731
+    xm = np.linspace(-1.0, 1.0, 128)
+    F4, R4, S4, w4 = _time_modes(fm, xm, 16, repeat)
+    FL = max(w4.flops, 1)
+    flop = max((R4 - rec_pass - w4.ops * rec_op) / FL, tiny)
+    tangent_flop = max((F4 - fwd_pass - w4.ops * fwd_op - FL * flop) / (16 * FL), tiny)
+    # Per scalar operation: a loop of 100 float operations.
+    def fs(x):
+        y = x
+        for _ in range(50):
+            y = y * 0.5 + 0.25
+        return y
+    R5 = _best_time(lambda: _api._Recording(fs, (0.3,), 0, False), repeat)
+    rec5 = _api._Recording(fs, (0.3,), 0, False)
+    rec5.pull([1.0])
+    S5 = _best_time(lambda: rec5.pull([1.0]), repeat)
+    w5 = tape_work(rec5.trace)
+    nsc = max(w5.scalar_ops, 1)
+    rec_scalar = max((R5 - rec_pass - w5.ops * rec_op) / nsc, tiny)
+    sweep_scalar = max((S5 - sweep_pass - w5.ops * sweep_op) / nsc, tiny)
+    return CostModel(fwd_pass=fwd_pass, fwd_op=fwd_op, rec_pass=rec_pass, rec_op=rec_op,
+                     rec_scalar=rec_scalar, sweep_pass=sweep_pass, sweep_op=sweep_op,
+                     sweep_scalar=sweep_scalar, element=element, tangent=tangent,
+                     sweep_element=sweep_element, flop=flop, tangent_flop=tangent_flop,
+                     source="calibrated")
+
+
+_machine = None
+_machine_lock = threading.Lock()
+
+
+def machine_model(refresh=False):
+    """The cost model of this machine: calibrated on first use, then cached per process."""
+    global _machine
+    if _machine is None or refresh:
+        with _machine_lock:
+            if _machine is None or refresh:
+                _machine = calibrate()
+    return _machine
+
+
+@dataclass(frozen=True)
+class _Settings:
+    model: object = None      # a CostModel, or None for the machine's
+    adaptive: bool = True     # time the passes and learn from them
+
+
+_settings = contextvars.ContextVar("dualad_cost_settings", default=_Settings())
+
+
+@contextlib.contextmanager
+def fixed_model(model=None):
+    """Inside the block, auto and ``explain`` decide from ``model`` alone (default:
+    ``CostModel.default()``): nothing is timed or learnt, so choices are deterministic."""
+    model = model or CostModel.default()
+    token = _settings.set(_Settings(model, adaptive=False))
+    try:
+        yield model
+    finally:
+        _settings.reset(token)
+
+
+def _model():
+    s = _settings.get()
+    return s.model if s.model is not None else machine_model()
+
+
+# ------------------------------------------------------------------------------------
+# What auto learns per function and input shapes
+# ------------------------------------------------------------------------------------
+TRUST = 2           # timings a mode needs before they count (the first may be cold)
+DRIFT = 1.01        # a mode's best timing may rise by this factor per new timing
+EXPLORE = 2.0       # time the other mode when the evidence puts it within this factor
+RECHECK = 1.25      # ... and time it again while within this factor, until it has
+RECHECKS = 3        # this many timings
+REPLAN = 16         # once settled, re-plan every this many calls
+
+
+class Profile:
+    """m, the work, and the timings of f for one signature of its inputs.
+
+    Per mode it keeps the number of timings, the first one (perhaps cold: compilation,
+    caches) and the best one since; the best may rise slowly (``DRIFT`` per timing) so
+    that a function that became slower is noticed.
+    """
+
+    __slots__ = ("n", "m", "k", "work", "count", "first", "best", "_est", "_plan", "_calls")
+
+    def __init__(self, n, m, k, work):
+        self.n, self.m, self.k, self.work = n, m, k, work
+        self.count = {FORWARD: 0, REVERSE: 0}
+        self.first = {FORWARD: None, REVERSE: None}
+        self.best = {FORWARD: None, REVERSE: None}
+        self._est = None
+        self._plan = None       # (model, adaptive, Decision)
+        self._calls = 0
+
+    def observe(self, mode, seconds):
+        c = self.count[mode] = self.count[mode] + 1
+        if c == 1:
+            self.first[mode] = seconds
+        elif c == TRUST:
+            self.best[mode] = seconds
+        else:
+            b = self.best[mode] * DRIFT
+            self.best[mode] = seconds if seconds < b else b
+        if c <= RECHECKS:
+            self._plan = None
+
+    def measured(self, mode):
+        """The best timing of ``mode`` once it has ``TRUST`` timings, else None."""
+        return self.best[mode] if self.count[mode] >= TRUST else None
+
+    def estimates(self, model):
+        """{mode: seconds} from the model, or None while the work is unknown."""
+        est = self._est
+        if est is None or est[0] is not model:
+            if self.work is None:
+                return None
+            est = self._est = (model, model.estimates(self.work, self.n, self.m, self.k))
+        return est[1]
+
+    def decide(self, model, adaptive):
+        """The ``Decision`` for the next call (re-planned every ``REPLAN`` calls once the
+        timings have settled, and after each of the first few timings of a mode)."""
+        self._calls += 1
+        p = self._plan
+        if p is not None and p[0] is model and p[1] == adaptive and self._calls % REPLAN:
+            return p[2]
+        mode, basis, why = plan(self, model, adaptive)
+        d = Decision(mode, self.n, self.m, self.k, basis, why)
+        self._plan = (model, adaptive, d)
+        return d
+
+
+_profiles = weakref.WeakKeyDictionary()
+_profiles_lock = threading.Lock()
+MAX_SIGNATURES = 32
+
+
+def _profiles_of(f, local):
+    try:
+        table = _profiles.get(f)
+        if table is None:
+            with _profiles_lock:
+                table = _profiles.setdefault(f, {})
+        return table
+    except TypeError:           # f cannot be weakly referenced: per Jacobian function
+        return local
+
+
+def _remember(table, key, prof):
+    if len(table) >= MAX_SIGNATURES and key not in table:
+        table.pop(next(iter(table)))
+    table[key] = prof
+
+
+def _other(mode):
+    return REVERSE if mode == FORWARD else FORWARD
+
+
+def _ms(t):
+    if t is None:
+        return "?"
+    return f"{t * 1e3:.3g} ms" if t >= 1e-4 else f"{t * 1e6:.3g} us"
+
+
+def _s(count, word, plural=None):
+    return f"{count} {word if count == 1 else (plural or word + 's')}"
+
+
+def passes_text(mode, n, m, k):
+    """"16 forward passes of 64 directions" / "1 recorded pass + 10 sweeps"."""
+    if mode == FORWARD:
+        p = math.ceil(n / k) if n else 1
+        return f"{_s(p, 'forward pass', 'forward passes')} of {_s(min(k, n), 'direction')}"
+    return f"1 recorded pass + {_s(m, 'sweep')}"
+
+
+def plan(prof, model, adaptive=True):
+    """``(mode, basis, why)`` for the next call with this profile.
+
+    basis: "model" (estimates), "measured" (timings of both modes on this function) or
+    "measuring" (the other mode is timed because the evidence puts it close). ``why``
+    holds the numbers behind the choice; ``reason_text`` turns it into a sentence.
+    """
+    est = prof.estimates(model)
+    if adaptive:
+        count = prof.count
+        mf, mr = prof.measured(FORWARD), prof.measured(REVERSE)
+        if mf is not None and mr is not None:
+            best, other, tb, to = ((FORWARD, REVERSE, mf, mr) if mf <= mr
+                                   else (REVERSE, FORWARD, mr, mf))
+            if to < RECHECK * tb and count[other] < RECHECKS:
+                return other, "measuring", ("recheck", other, to, best, tb)
+            return best, "measured", ("measured", best, tb, other, to)
+        if mf is not None or mr is not None:
+            have, tb = (FORWARD, mf) if mf is not None else (REVERSE, mr)
+            want = _other(have)
+            ratio = math.inf
+            if est is not None:     # the model's estimate, scaled to the measured mode
+                ratio = est[want] / max(est[have], 1e-12)
+            if count[want]:         # an untrusted (perhaps cold) timing is evidence too
+                ratio = min(ratio, prof.first[want] / max(tb, 1e-12))
+            if ratio < EXPLORE:
+                return want, "measuring", ("explore", want, ratio, have, tb)
+            return have, "model" if est is not None else "measured", (
+                "far", have, tb, want, ratio)
+    if est is None:             # nothing known but n <= k: one forward pass covers all
+        return FORWARD, "model", ("one-pass",)
+    ef, er = est[FORWARD], est[REVERSE]
+    best, other, tb, to = (FORWARD, REVERSE, ef, er) if ef <= er else (REVERSE, FORWARD, er, ef)
+    return best, "model", ("estimated", best, tb, other, to)
+
+
+def reason_text(why, n, m, k):
+    """The sentence for a ``why`` tuple of ``plan`` (or of the first call)."""
+    kind = why[0]
+    P = lambda mode: passes_text(mode, n, m, k)  # noqa: E731
+    if kind == "first-forward":
+        return (f"n = {n} <= k = {k}: one forward pass with all {_s(n, 'direction')} gives "
+                f"the whole Jacobian and tells m (reverse would need {P(REVERSE)})")
+    if kind == "first-reverse":
+        return "recorded pass first (n > k), " + reason_text(why[1:], n, m, k)
+    if kind == "resized":
+        return (f"the output size changed from {why[1]} to {m} since the last call; auto "
+                "learns this function afresh")
+    if kind == "one-pass":
+        return f"n = {n} <= k = {k}: one forward pass gives the whole Jacobian"
+    if kind == "estimated":
+        _, best, tb, other, to = why
+        return (f"estimated {P(best)} {_ms(tb)} against {P(other)} {_ms(to)} "
+                f"({to / max(tb, 1e-12):.3g}x)")
+    if kind == "measured":
+        _, best, tb, other, to = why
+        return (f"measured on this function: {P(best)} {_ms(tb)} against {P(other)} "
+                f"{_ms(to)} ({to / max(tb, 1e-12):.3g}x)")
+    if kind == "recheck":
+        _, other, to, best, tb = why
+        return (f"timing {P(other)} again: {_ms(to)} is within {to / max(tb, 1e-12):.3g}x "
+                f"of {P(best)} ({_ms(tb)})")
+    if kind == "explore":
+        _, want, ratio, have, tb = why
+        return (f"timing {P(want)}: the evidence puts it at {ratio:.3g}x the measured "
+                f"{_ms(tb)} of {P(have)}")
+    if kind == "far":
+        _, have, tb, want, ratio = why
+        return (f"{P(have)} measured {_ms(tb)}; {P(want)} would take about {ratio:.3g}x "
+                "that")
+    return str(why)
+
+
+class Decision:
+    """What ``jacobian(mode="auto")`` did on its last call (``jacfun.decision``).
+
+    ``mode`` ("forward" or "reverse"), ``n``, ``m``, ``k`` (directions per forward pass),
+    ``basis`` ("discovery", "model", "measured" or "measuring") and ``reason`` (a
+    sentence with the numbers behind the choice).
+    """
+
+    __slots__ = ("mode", "n", "m", "k", "basis", "why")
+
+    def __init__(self, mode, n, m, k, basis, why):
+        self.mode, self.n, self.m, self.k = mode, n, m, k
+        self.basis, self.why = basis, why
+
+    @property
+    def reason(self):
+        return reason_text(self.why, self.n, self.m, self.k)
+
+    @property
+    def passes(self):
+        return passes_text(self.mode, self.n, self.m, self.k)
+
+    def __repr__(self):
+        return (f"Decision(mode={self.mode!r}, n={self.n}, m={self.m}, k={self.k}, "
+                f"basis={self.basis!r})")
+
+    def __str__(self):
+        return f"{self.mode} ({self.basis}): {self.reason}"
+
+
+# ------------------------------------------------------------------------------------
+# Passes
+# ------------------------------------------------------------------------------------
+class _CountingForwardTrace(ForwardTrace):
+    """A batched forward trace that also counts the work of the primitives it processes."""
+
+    def __init__(self):
+        super().__init__(batched=True)
+        self.work = Work()
+
+    def process(self, prim, args, kw):
+        r = super().process(prim, args, kw)
+        primals = [a.value if isinstance(a, Box) and a.trace is self else a for a in args]
+        self.work.add(prim, primals, r.value if isinstance(r, Box) and r.trace is self else r)
+        return r
+
+
+def _forward_all(f, leaves, rebuild, structure, has_aux, n):
+    """The whole Jacobian from one forward pass with all n directions, m, and the work.
+
+    The computation of ``jacfwd`` with one chunk of n directions, on a counting trace.
+    """
+    sizes = [_size(x) for x in leaves]
+    eye = np.eye(n)
+    trace = _CountingForwardTrace()
+    boxed, off = [], 0
+    for x, s in zip(leaves, sizes):
+        seed = eye[:, off:off + s].reshape((n,) + shape_of(x)).astype(dtype_of(x), copy=False)
+        boxed.append(Dual._make(x, seed, trace))
+        off += s
+    try:
+        out = f(*rebuild(boxed))
+    finally:
+        trace.finish()
+    out, aux = _api._split_aux(out, has_aux)
+    oleaves, out_tree = flatten(out)
+    jac_leaves, m = [], 0
+    for o in oleaves:
+        v = _api._strip(trace, o)
+        t = (o._t if isinstance(o, Box) and o.trace is trace
+             else np.zeros((n,) + shape_of(o), dtype=dtype_of(o)))
+        m += _size(v)
+        jac_leaves.append(structure(_api._assemble(t, shape_of(v), leaves, True)))
+    jac = unflatten(out_tree, jac_leaves)
+    jac = (jac, _api._strip_tree(trace, aux)) if has_aux else jac
+    return jac, m, trace.work
+
+
+def _out_size(rec):
+    return sum(_size(v) for v in rec.values)
+
+
+def _jac_size(jac, has_aux):
+    if has_aux:
+        jac = jac[0]
+    if type(jac) is np.ndarray:
+        return jac.size
+    return sum(_size(x) for x in flatten(jac)[0])
+
+
+def _inputs(args, argnums, has_aux):
+    """(n, key of the input signature, selected leaves or None) of a call."""
+    if type(argnums) is int and -len(args) <= argnums < len(args):
+        x = args[argnums]
+        if type(x) is np.ndarray and x.dtype.kind == "f":     # the common case, fast
+            return x.size, (argnums, has_aux, x.shape, x.dtype.char), None
+    sel = _api._selected(args, argnums)
+    leaves = sel[0]
+    key = (argnums if isinstance(argnums, int) else tuple(argnums), has_aux,
+           tuple((type(x), shape_of(x), getattr(x, "dtype", None)) for x in leaves))
+    return sum(_size(x) for x in leaves), key, sel
+
+
+def auto_jacobian(f, argnums=0, has_aux=False):
+    """``jacobian(f, mode="auto")``. The returned function's ``decision`` attribute (a
+    ``Decision``) says what its last call chose and why."""
+    table = _profiles_of(f, {})
+    forward = _api.jacfwd(f, argnums, has_aux)
+
+    def jacfun(*args):
+        jac, jacfun.decision = _auto(f, args, argnums, has_aux, table, forward)
+        return jac
+
+    jacfun = _api._wraps(jacfun, f)
+    jacfun.decision = None
+    return jacfun
+
+
+def _auto(f, args, argnums, has_aux, table, forward):
+    settings = _settings.get()
+    n, key, sel = _inputs(args, argnums, has_aux)
+    prof = table.get(key)
+    if prof is None:
+        return _first_call(f, args, argnums, has_aux, table, key, n, sel, settings)
+    model = settings.model
+    if model is None:
+        model = _machine if _machine is not None else machine_model()
+    adaptive = settings.adaptive
+    decision = prof.decide(model, adaptive)
+    t0 = now()
+    if decision.mode == REVERSE:
+        rec = _api._Recording(f, args, argnums, has_aux)
+        m = _out_size(rec)
+        if m != prof.m:         # the output size changed: learn afresh
+            decision = Decision(REVERSE, n, m, prof.k, "discovery", ("resized", prof.m))
+            prof = Profile(n, m, prof.k, tape_work(rec.trace))
+            _remember(table, key, prof)
+        jac = _api._jacobian_from(rec, has_aux)
+    else:
+        jac = forward(*args)
+        m = _jac_size(jac, has_aux) // n if n else prof.m
+        if m != prof.m:
+            decision = Decision(FORWARD, n, m, prof.k, "discovery", ("resized", prof.m))
+            prof = Profile(n, m, prof.k, None)
+            _remember(table, key, prof)
+    if adaptive:
+        prof.observe(decision.mode, now() - t0)
+    return jac, decision
+
+
+def _first_call(f, args, argnums, has_aux, table, key, n, sel, settings):
+    """Discover m (and the work) with a pass whose result is kept."""
+    k = max(1, min(n, _api.DEFAULT_CHUNK))
+    t0 = now()
+    if n <= k:
+        leaves, rebuild, structure = sel or _api._selected(args, argnums)
+        jac, m, work = _forward_all(f, leaves, rebuild, structure, has_aux, n)
+        mode, why = FORWARD, ("first-forward",)
+        prof = Profile(n, m, k, work)
+    else:
+        rec = _api._Recording(f, args, argnums, has_aux)
+        prof = Profile(n, _out_size(rec), k, tape_work(rec.trace))
+        model = settings.model if settings.model is not None else machine_model()
+        mode, _, why = plan(prof, model, adaptive=False)
+        why = ("first-reverse",) + why
+        if mode == REVERSE:
+            jac = _api._jacobian_from(rec, has_aux)
+        else:
+            del rec
+            jac = _api.jacfwd(f, argnums, has_aux)(*args)
+    if settings.adaptive:
+        prof.observe(mode, now() - t0)
+    _remember(table, key, prof)
+    return jac, Decision(mode, n, prof.m, k, "discovery", why)
+
+
+# ------------------------------------------------------------------------------------
+# The report
+# ------------------------------------------------------------------------------------
+@dataclass
+class CostReport:
+    """The cost of a Jacobian of f at one point, by either mode (``dualad.explain``)."""
+
+    function: str
+    n: int
+    m: int
+    k: int                      # directions per forward pass
+    forward_passes: int         # ceil(n / k)
+    recorded_passes: int        # 1
+    reverse_sweeps: int         # m
+    work: Work
+    tape_entries: int           # entries on the tape of reverse mode
+    tape_bytes: int             # bytes held by the tape (each array once)
+    intermediate_bytes: int     # of which outputs of recorded primitives
+    est_forward_pass: float     # seconds for one forward pass with k directions
+    est_record: float           # seconds for the recorded pass
+    est_sweep: float            # seconds for one backward sweep
+    est_forward: float          # seconds for the whole Jacobian, forward mode
+    est_reverse: float          # seconds for the whole Jacobian, reverse mode
+    measured_forward: float = None
+    measured_reverse: float = None
+    choice: str = ""
+    basis: str = ""
+    reason: str = ""
+    model: CostModel = field(default=None, repr=False)
+
+    @property
+    def forward_text(self):
+        return passes_text(FORWARD, self.n, self.m, self.k)
+
+    @property
+    def reverse_text(self):
+        return passes_text(REVERSE, self.n, self.m, self.k)
+
+    def __str__(self):
+        def row(name, passes, est, meas):
+            return f"  {name:<8} {passes:<38} {_ms(est):>10} {_ms(meas) if meas else '':>10}"
+        lines = [
+            f"Jacobian of {self.function}: R^{self.n} -> R^{self.m}",
+            f"  {'mode':<8} {'passes':<38} {'estimated':>10} {'measured':>10}",
+            row("forward", self.forward_text, self.est_forward, self.measured_forward),
+            row("reverse", self.reverse_text, self.est_reverse, self.measured_reverse),
+            f"  one forward pass ({min(self.k, self.n)} directions) ~ "
+            f"{_ms(self.est_forward_pass)}, recorded pass ~ {_ms(self.est_record)}, "
+            f"one sweep ~ {_ms(self.est_sweep)}",
+            f"  work per pass: {self.work.ops} array primitives, {self.work.scalar_ops} scalar"
+            f" ops, {self.work.elements} elements, {self.work.flops} multiply-adds",
+            f"  tape of reverse mode: {self.tape_entries} entries holding "
+            f"{_bytes(self.tape_bytes)} ({_bytes(self.intermediate_bytes)} of intermediates)",
+            f"  choice: {self.choice} ({self.basis}) -- {self.reason}",
+        ]
+        return "\n".join(lines)
+
+
+def _bytes(b):
+    for unit in ("B", "kB", "MB", "GB"):
+        if b < 1000 or unit == "GB":
+            return f"{b:.0f} {unit}" if unit == "B" else f"{b:.1f} {unit}"
+        b /= 1000.0
+
+
+def explain(f, *args, argnums=0, has_aux=False, measure=False, repeat=5, model=None):
+    """Which mode ``jacobian(f, mode="auto")`` settles on at ``args``, and why.
+
+    Returns a ``CostReport`` (print it for a table). f runs once on a tape, which gives
+    m, the work per pass and the memory the tape holds; the estimates come from ``model``
+    (default: the machine's calibrated model, or the one of an enclosing ``fixed_model``).
+    With ``measure=True`` both modes are also timed (medians of ``repeat`` interleaved
+    runs) and the choice follows the measurements; auto learns from those timings too.
+    Without it the choice follows what auto has measured on this function at these input
+    shapes, if it has timed both modes, else the estimates.
+    """
+    settings = _settings.get()
+    adaptive = settings.adaptive and model is None
+    if model is None:
+        model = settings.model if settings.model is not None else machine_model()
+    n, key, _ = _inputs(args, argnums, has_aux)
+    k = max(1, min(n, _api.DEFAULT_CHUNK))
+    rec = _api._Recording(f, args, argnums, has_aux)
+    m = _out_size(rec)
+    work = tape_work(rec.trace)
+    held, inter = tape_memory(rec.trace)
+    trace = rec.trace
+    entries = len(trace) if hasattr(trace, "__len__") else len(_generic_nodes(trace))
+    del rec, trace
+    est = model.estimates(work, n, m, k)
+    table = _profiles_of(f, {})
+    prof = table.get(key)
+    if prof is None or prof.m != m:
+        prof = Profile(n, m, k, work)
+        if adaptive:
+            _remember(table, key, prof)
+    elif prof.work is None:
+        prof.work = work
+    mf = mr = None
+    if measure:
+        fwd = _api.jacfwd(f, argnums, has_aux)
+        rev = _api.jacrev(f, argnums, has_aux)
+        fwd(*args), rev(*args)                  # warm up
+        tf, tr = [], []
+        for _ in range(max(1, repeat)):
+            for fn, ts in ((fwd, tf), (rev, tr)):
+                t0 = now()
+                fn(*args)
+                ts.append(now() - t0)
+        mf, mr = float(np.median(tf)), float(np.median(tr))
+        if adaptive:
+            for t in tf:
+                prof.observe(FORWARD, t)
+            for t in tr:
+                prof.observe(REVERSE, t)
+    elif adaptive:
+        mf, mr = prof.measured(FORWARD), prof.measured(REVERSE)
+        if mf is None or mr is None:
+            mf = mr = None
+    if mf is not None and mr is not None:
+        choice, tb, to = (FORWARD, mf, mr) if mf <= mr else (REVERSE, mr, mf)
+        basis, why = "measured", ("measured", choice, tb, _other(choice), to)
+    else:
+        choice, tb, to = ((FORWARD, est[FORWARD], est[REVERSE]) if est[FORWARD] <= est[REVERSE]
+                          else (REVERSE, est[REVERSE], est[FORWARD]))
+        basis, why = "model", ("estimated", choice, tb, _other(choice), to)
+    name = getattr(f, "__qualname__", None) or getattr(f, "__name__", None) or repr(f)
+    return CostReport(
+        function=name, n=n, m=m, k=k,
+        forward_passes=math.ceil(n / k) if n else 1, recorded_passes=1, reverse_sweeps=m,
+        work=work, tape_entries=entries, tape_bytes=held, intermediate_bytes=inter,
+        est_forward_pass=model.forward_pass(work, k), est_record=model.record(work),
+        est_sweep=model.sweep(work), est_forward=est[FORWARD], est_reverse=est[REVERSE],
+        measured_forward=mf if measure else None, measured_reverse=mr if measure else None,
+        choice=choice, basis=basis, reason=reason_text(why, n, m, k), model=model)
+
+
+# ------------------------------------------------------------------------------------
+# Measuring the crossover (the demo, notebook 03 and the 15% check use this)
+# ------------------------------------------------------------------------------------
+def sweep_function(n, m, seed=0):
+    """The jac_sweep benchmark's f(x) = tanh(A @ sin(x)), A (m, n), and a point x."""
+    rng = np.random.default_rng(seed)
+    A = rng.standard_normal((m, n)) / math.sqrt(max(n, 1))
+    x = rng.standard_normal(n)
+
+    def f(x):
+        return np.tanh(A @ np.sin(x))
+    f.__qualname__ = f"tanh(A @ sin(x)) with A {m}x{n}"
+    return f, x
+
+
+def time_side_by_side(fns, args, repeat=7, block=2e-3, seed=0):
+    """Median seconds per call of each function in ``fns`` ({name: fn}), side by side.
+
+    Each function is warmed up, then run ``repeat`` rounds; in a round every function
+    runs once in a shuffled order (fixed seed), as a block of consecutive calls lasting
+    about ``block`` seconds (so that no call pays for the cache another left behind).
+    The garbage collector is off while timing, as in ``timeit``.
+    """
+    import gc
+    rng = np.random.default_rng(seed)
+    inner = {}
+    for name, fn in fns.items():
+        fn(*args)
+        t0 = now()
+        fn(*args)
+        inner[name] = max(1, min(100, int(block / max(now() - t0, 1e-7))))
+    names = list(fns)
+    times = {name: [] for name in names}
+    gc.collect()
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        for _ in range(repeat):
+            for i in rng.permutation(len(names)):
+                name = names[i]
+                fn, r = fns[name], inner[name]
+                t0 = now()
+                for _ in range(r):
+                    fn(*args)
+                times[name].append((now() - t0) / r)
+    finally:
+        if was:
+            gc.enable()
+    return {name: float(np.median(ts)) for name, ts in times.items()}
+
+
+@dataclass
+class SweepRow:
+    """Forward, reverse and auto on one (n, m) cell: median seconds per Jacobian."""
+
+    n: int
+    m: int
+    forward: float
+    reverse: float
+    auto: float
+    auto_mode: str          # what auto ran on its last call
+    auto_basis: str
+
+    @property
+    def best(self):
+        return min(self.forward, self.reverse)
+
+    @property
+    def winner(self):
+        return FORWARD if self.forward <= self.reverse else REVERSE
+
+    @property
+    def ratio(self):
+        """auto / the better fixed mode."""
+        return self.auto / self.best
+
+
+def crossover_sweep(cells, repeat=7, progress=None, seed=0):
+    """Time jacfwd, jacrev and jacobian(mode="auto") on f(x) = tanh(A @ sin(x)) for each
+    (n, m) in ``cells``; ``progress(i, total, cell)`` is called before each cell."""
+    rows = []
+    cells = list(cells)
+    for i, (n, m) in enumerate(cells):
+        if progress is not None:
+            progress(i, len(cells), (n, m))
+        f, x = sweep_function(n, m, seed)
+        auto = _api.jacobian(f, mode="auto")
+        fns = {FORWARD: _api.jacfwd(f), REVERSE: _api.jacrev(f), "auto": auto}
+        t = time_side_by_side(fns, (x,), repeat=repeat, seed=seed + i)
+        d = auto.decision
+        rows.append(SweepRow(n, m, t[FORWARD], t[REVERSE], t["auto"], d.mode, d.basis))
+    if progress is not None:
+        progress(len(cells), len(cells), None)
+    return rows
+
+
+#: The jac_sweep cells of the benchmarks (issue 5).
+JAC_SWEEP = ((1, 1000), (10, 1000), (100, 100), (1000, 10), (1000, 1))
+
+
+__all__ = ["CostModel", "CostReport", "Decision", "JAC_SWEEP", "SweepRow", "Work",
+           "calibrate", "crossover_sweep", "explain", "sweep_function", "time_side_by_side",
+           "fixed_model", "machine_model", "passes_text", "plan", "tape_memory",
+           "tape_work"]
