@@ -255,7 +255,7 @@ def _best_time(fn, repeat):
     return best
 
 
-def _probe(n0, width, rounds):
+def _calibration_function(n0, width, rounds):
     """The calibration function: x (n0,) spread to (n0, width), then rounds of tanh(ax+b)."""
     w = np.linspace(0.5, 1.5, width)
 
@@ -284,7 +284,7 @@ def calibrate(repeat=5):
     """Fit a ``CostModel`` on this machine with a tiny benchmark (tens of milliseconds)."""
     tiny = 1e-12
     # Per pass and per primitive: two short chains on 4 elements.
-    f1, f2 = _probe(4, 1, 2), _probe(4, 1, 16)
+    f1, f2 = _calibration_function(4, 1, 2), _calibration_function(4, 1, 16)
     x4 = np.linspace(0.1, 0.4, 4)
     F1, R1, S1, w1 = _time_modes(f1, x4, 4, repeat)
     F2, R2, S2, w2 = _time_modes(f2, x4, 4, repeat)
@@ -295,7 +295,7 @@ def calibrate(repeat=5):
     rec_pass = max(R1 - w1.ops * rec_op, tiny)
     sweep_pass = max(S1 - w1.ops * sweep_op, tiny)
     # Per element: a chain on 8 x 2048 elements, forward with 8 directions.
-    f3 = _probe(8, 2048, 4)
+    f3 = _calibration_function(8, 2048, 4)
     x8 = np.linspace(0.1, 0.8, 8)
     F3, R3, S3, w3 = _time_modes(f3, x8, 8, repeat)
     E = max(w3.elements, 1)
@@ -376,7 +376,8 @@ def _model():
 # ------------------------------------------------------------------------------------
 TRUST = 2           # timings a mode needs before they count (the first may be cold)
 DRIFT = 1.01        # a mode's best timing may rise by this factor per new timing
-EXPLORE = 2.0       # time the other mode when the evidence puts it within this factor
+EXPLORE = 2.0       # run the other mode when the evidence puts it within this factor,
+EXPLORE_PROBE = 4.0  # or probe it (one pass on the side) within this one
 RECHECK = 1.25      # ... and time it again while within this factor, until it has
 RECHECKS = 3        # this many timings
 REPLAN = 16         # once settled, re-plan every this many calls
@@ -433,8 +434,8 @@ class Profile:
         p = self._plan
         if p is not None and p[0] is model and p[1] == adaptive and self._calls % REPLAN:
             return p[2]
-        mode, basis, why = plan(self, model, adaptive)
-        d = Decision(mode, self.n, self.m, self.k, basis, why)
+        mode, basis, why, probe = plan(self, model, adaptive)
+        d = Decision(mode, self.n, self.m, self.k, basis, why, probe)
         self._plan = (model, adaptive, d)
         return d
 
@@ -483,12 +484,20 @@ def passes_text(mode, n, m, k):
     return f"1 recorded pass + {_s(m, 'sweep')}"
 
 
-def plan(prof, model, adaptive=True):
-    """``(mode, basis, why)`` for the next call with this profile.
+def whole(mode, n, m, k):
+    """Whether one pass of ``mode`` is already the whole Jacobian (n <= k, or m <= 1)."""
+    return n <= k if mode == FORWARD else m <= 1
 
-    basis: "model" (estimates), "measured" (timings of both modes on this function) or
-    "measuring" (the other mode is timed because the evidence puts it close). ``why``
-    holds the numbers behind the choice; ``reason_text`` turns it into a sentence.
+
+def plan(prof, model, adaptive=True):
+    """``(mode, basis, why, probe)`` for the next call with this profile.
+
+    ``mode`` computes the Jacobian. basis: "model" (estimates), "measured" (timings of
+    both modes on this function) or "measuring" (the evidence puts the other mode close,
+    so it is timed). A mode is timed by running it when one pass of it is the whole
+    Jacobian, else by a *probe* on the side (``probe``: one forward pass of k directions,
+    or the recorded pass and one sweep) whose time is scaled to the whole Jacobian.
+    ``why`` holds the numbers behind the choice; ``reason_text`` makes it a sentence.
     """
     est = prof.estimates(model)
     if adaptive:
@@ -498,8 +507,9 @@ def plan(prof, model, adaptive=True):
             best, other, tb, to = ((FORWARD, REVERSE, mf, mr) if mf <= mr
                                    else (REVERSE, FORWARD, mr, mf))
             if to < RECHECK * tb and count[other] < RECHECKS:
-                return other, "measuring", ("recheck", other, to, best, tb)
-            return best, "measured", ("measured", best, tb, other, to)
+                return _measure(prof, best, other, "measuring",
+                                ("recheck", other, to, best, tb))
+            return best, "measured", ("measured", best, tb, other, to), None
         if mf is not None or mr is not None:
             have, tb = (FORWARD, mf) if mf is not None else (REVERSE, mr)
             want = _other(have)
@@ -508,15 +518,24 @@ def plan(prof, model, adaptive=True):
                 ratio = est[want] / max(est[have], 1e-12)
             if count[want]:         # an untrusted (perhaps cold) timing is evidence too
                 ratio = min(ratio, prof.first[want] / max(tb, 1e-12))
-            if ratio < EXPLORE:
-                return want, "measuring", ("explore", want, ratio, have, tb)
+            run = whole(want, prof.n, prof.m, prof.k)
+            if ratio < (EXPLORE if run else EXPLORE_PROBE):
+                return _measure(prof, have, want, "measuring", ("explore", want, ratio, have, tb))
             return have, "model" if est is not None else "measured", (
-                "far", have, tb, want, ratio)
+                "far", have, tb, want, ratio), None
     if est is None:             # nothing known but n <= k: one forward pass covers all
-        return FORWARD, "model", ("one-pass",)
+        return FORWARD, "model", ("one-pass",), None
     ef, er = est[FORWARD], est[REVERSE]
     best, other, tb, to = (FORWARD, REVERSE, ef, er) if ef <= er else (REVERSE, FORWARD, er, ef)
-    return best, "model", ("estimated", best, tb, other, to)
+    return best, "model", ("estimated", best, tb, other, to), None
+
+
+def _measure(prof, have, want, basis, why):
+    """Time ``want``: run it if one pass is the whole Jacobian, else probe it beside
+    ``have``."""
+    if whole(want, prof.n, prof.m, prof.k):
+        return want, basis, why, None
+    return have, basis, why, want
 
 
 def reason_text(why, n, m, k):
@@ -564,15 +583,20 @@ class Decision:
     sentence with the numbers behind the choice).
     """
 
-    __slots__ = ("mode", "n", "m", "k", "basis", "why")
+    __slots__ = ("mode", "n", "m", "k", "basis", "why", "probe")
 
-    def __init__(self, mode, n, m, k, basis, why):
+    def __init__(self, mode, n, m, k, basis, why, probe=None):
         self.mode, self.n, self.m, self.k = mode, n, m, k
-        self.basis, self.why = basis, why
+        self.basis, self.why, self.probe = basis, why, probe
 
     @property
     def reason(self):
-        return reason_text(self.why, self.n, self.m, self.k)
+        text = reason_text(self.why, self.n, self.m, self.k)
+        if self.probe == FORWARD:
+            text += f"; timed one forward pass of {self.k} directions on the side"
+        elif self.probe == REVERSE:
+            text += "; timed the recorded pass and one sweep on the side"
+        return text
 
     @property
     def passes(self):
@@ -603,23 +627,28 @@ class _CountingForwardTrace(ForwardTrace):
         return r
 
 
+def _seeded(f, leaves, rebuild, kk, trace):
+    """f on Duals of ``trace`` seeded with the first kk unit directions of the inputs."""
+    sizes = [_size(x) for x in leaves]
+    eye = np.eye(kk, sum(sizes))
+    boxed, off = [], 0
+    for x, s in zip(leaves, sizes):
+        seed = eye[:, off:off + s].reshape((kk,) + shape_of(x)).astype(dtype_of(x), copy=False)
+        boxed.append(Dual._make(x, seed, trace))
+        off += s
+    try:
+        return f(*rebuild(boxed))
+    finally:
+        trace.finish()
+
+
 def _forward_all(f, leaves, rebuild, structure, has_aux, n):
     """The whole Jacobian from one forward pass with all n directions, m, and the work.
 
     The computation of ``jacfwd`` with one chunk of n directions, on a counting trace.
     """
-    sizes = [_size(x) for x in leaves]
-    eye = np.eye(n)
     trace = _CountingForwardTrace()
-    boxed, off = [], 0
-    for x, s in zip(leaves, sizes):
-        seed = eye[:, off:off + s].reshape((n,) + shape_of(x)).astype(dtype_of(x), copy=False)
-        boxed.append(Dual._make(x, seed, trace))
-        off += s
-    try:
-        out = f(*rebuild(boxed))
-    finally:
-        trace.finish()
+    out = _seeded(f, leaves, rebuild, n, trace)
     out, aux = _api._split_aux(out, has_aux)
     oleaves, out_tree = flatten(out)
     jac_leaves, m = [], 0
@@ -632,6 +661,29 @@ def _forward_all(f, leaves, rebuild, structure, has_aux, n):
     jac = unflatten(out_tree, jac_leaves)
     jac = (jac, _api._strip_tree(trace, aux)) if has_aux else jac
     return jac, m, trace.work
+
+
+def _probe(mode, f, args, argnums, has_aux, prof):
+    """Seconds the whole Jacobian by ``mode`` would take, from one pass of it: one forward
+    pass of k directions (times n / k), or the recorded pass and one sweep (plus m - 1
+    more sweeps). The pass's result is dropped: this is the price of measuring."""
+    if mode == FORWARD:
+        leaves, rebuild, _ = _api._selected(args, argnums)
+        t0 = now()
+        _seeded(f, leaves, rebuild, prof.k, ForwardTrace(batched=True))
+        return (now() - t0) * prof.n / prof.k
+    t0 = now()
+    rec = _api._Recording(f, args, argnums, has_aux)
+    return _sweep_probe(rec, prof.m, now() - t0)
+
+
+def _sweep_probe(rec, m, t_rec):
+    """t_rec + m times the time of one sweep of the recorded pass ``rec``."""
+    cts = [np.ones(shape_of(v), dtype=np.result_type(dtype_of(v), np.float32))
+           for v in rec.values]
+    t0 = now()
+    rec.pull(cts)
+    return t_rec + m * (now() - t0)
 
 
 def _out_size(rec):
@@ -703,33 +755,44 @@ def _auto(f, args, argnums, has_aux, table, forward):
             _remember(table, key, prof)
     if adaptive:
         prof.observe(decision.mode, now() - t0)
+        if decision.probe is not None:
+            prof.observe(decision.probe, _probe(decision.probe, f, args, argnums, has_aux, prof))
     return jac, decision
 
 
 def _first_call(f, args, argnums, has_aux, table, key, n, sel, settings):
     """Discover m (and the work) with a pass whose result is kept."""
     k = max(1, min(n, _api.DEFAULT_CHUNK))
+    adaptive = settings.adaptive
     t0 = now()
     if n <= k:
         leaves, rebuild, structure = sel or _api._selected(args, argnums)
         jac, m, work = _forward_all(f, leaves, rebuild, structure, has_aux, n)
-        mode, why = FORWARD, ("first-forward",)
         prof = Profile(n, m, k, work)
+        if adaptive:
+            prof.observe(FORWARD, now() - t0)
+        _remember(table, key, prof)
+        return jac, Decision(FORWARD, n, m, k, "discovery", ("first-forward",))
+    rec = _api._Recording(f, args, argnums, has_aux)
+    t_rec = now() - t0
+    prof = Profile(n, _out_size(rec), k, tape_work(rec.trace))
+    model = settings.model if settings.model is not None else machine_model()
+    mode, _, why, _ = plan(prof, model, adaptive=False)
+    if mode == REVERSE:
+        jac = _api._jacobian_from(rec, has_aux)
+        if adaptive:
+            prof.observe(REVERSE, now() - t0)
     else:
-        rec = _api._Recording(f, args, argnums, has_aux)
-        prof = Profile(n, _out_size(rec), k, tape_work(rec.trace))
-        model = settings.model if settings.model is not None else machine_model()
-        mode, _, why = plan(prof, model, adaptive=False)
-        why = ("first-reverse",) + why
-        if mode == REVERSE:
-            jac = _api._jacobian_from(rec, has_aux)
-        else:
-            del rec
-            jac = _api.jacfwd(f, argnums, has_aux)(*args)
-    if settings.adaptive:
-        prof.observe(mode, now() - t0)
+        # The tape is there: one sweep of it measures reverse mode on the side.
+        if adaptive:
+            prof.observe(REVERSE, _sweep_probe(rec, prof.m, t_rec))
+        del rec
+        t0 = now()
+        jac = _api.jacfwd(f, argnums, has_aux)(*args)
+        if adaptive:
+            prof.observe(FORWARD, now() - t0)
     _remember(table, key, prof)
-    return jac, Decision(mode, n, prof.m, k, "discovery", why)
+    return jac, Decision(mode, n, prof.m, k, "discovery", ("first-reverse",) + why)
 
 
 # ------------------------------------------------------------------------------------
