@@ -781,3 +781,14 @@ def test_numerical_jvp_and_second_differences():
     u = np.array([0.3, 1.0, 1.0])
     got = numerical_hessian_form(lambda x: np.sin(x), (x,), (u,), (v,))
     np.testing.assert_allclose(got, -np.sin(x) * u * v, rtol=0, atol=1e-6)
+
+
+def test_check_grads_float32_uses_float32_steps_and_tolerances():
+    from dualad.check import default_eps, default_tolerance
+    x = np.linspace(-2, 2, 7).astype(np.float32)
+    assert default_eps((x,)) == 2.0 ** -7 and default_tolerance((x,)) == (2e-3, 2e-3)
+    assert default_eps((x.astype(np.float64),)) == 2.0 ** -17
+    ad.check_grads(lambda x: np.sin(x) * np.exp(x), (x,), order=2)
+    with pytest.raises(GradCheckError):
+        prim = _broken("broken_sin32", jvp_factor=1.05)
+        ad.check_grads(lambda x: prim(x), (x,), order=1, modes="fwd")

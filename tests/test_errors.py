@@ -252,3 +252,11 @@ def test_vjp_fn_argument_errors():
 def test_has_aux_needs_a_pair():
     with pytest.raises(TypeError, match="pair"):
         ad.grad(lambda a: np.sum(a), has_aux=True)(X)
+
+
+def test_concretization_of_a_hand_made_dual():
+    d = ad.Dual(np.array([1.0, 2.0]), np.array([1.0, 0.0]))
+    for fn in (lambda: float(d[0]), lambda: math.sin(d[1]), lambda: np.asarray(d)):
+        with pytest.raises(ad.ConcretizationError, match=r"dualad\.primal"):
+            fn()
+    np.testing.assert_array_equal(ad.primal(d), [1.0, 2.0])
