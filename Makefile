@@ -1,12 +1,13 @@
 # Two commands for a fresh machine with Python 3 and make:
-#   make demo   - a short tour of dualad
+#   make demo   - a short tour of dualad (ARGS="--help" lists its options)
 #   make test   - the whole test suite
 #   make bench  - benchmarks against autograd, JAX, PyTorch and mygrad (.venv-bench; ARGS=--quick)
 # Each creates (or refreshes) the virtual environment .venv and installs what it needs.
 PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
-EXTRAS := test
+# notebooks: matplotlib for the demo's plot, nbclient & co. for the notebook tests
+EXTRAS := test,notebooks
 
 .PHONY: demo test bench clean
 
