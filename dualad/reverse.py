@@ -243,13 +243,19 @@ def node_vjps(node, g):
             yield p, prim.vjp(j, g, primals, out, kw)
 
 
+FAST_SWEEP_MIN_SCALARS = 32
+
+
 def sweep(trace, seeds, wanted):
     """Adjoints of the slots ``wanted`` given output cotangents ``seeds`` ({slot: g}).
 
     None marks a slot that no seeded output depends on.
     """
     plain = all(not isinstance(g, Box) for g in seeds.values())
-    kernel = tape_kernel.compiled_sweep() if plain and trace.pure else None
+    # The kernel pays off for runs of scalar entries; a tape of array operations is
+    # swept faster by the plain loop (no flat buffers to set up, no kernel calls).
+    many_scalars = len(trace) - len(trace.generic) > FAST_SWEEP_MIN_SCALARS
+    kernel = tape_kernel.compiled_sweep() if plain and trace.pure and many_scalars else None
     if kernel is None:
         return _sweep_reference(trace, seeds, wanted)
     return _sweep_fast(trace, seeds, wanted, kernel)
@@ -340,9 +346,11 @@ def _sweep_fast(trace, seeds, wanted, kernel):
 
     for slot, g in seeds.items():
         add(slot, g)
+    kinds = trace.a
     i = n - 1
     while i >= 0:
-        i = kernel(a, b, da, db, sadj, has, eadj, i)
+        if kinds[i] != GENERIC:
+            i = kernel(a, b, da, db, sadj, has, eadj, i)
         if i < 0:
             break
         g = take(i)
