@@ -243,7 +243,8 @@ class CostModel:
                 f"{self.rec_op * us:.2f} us/primitive ({self.rec_scalar * us:.2f} us/scalar"
                 f" op); sweep {self.sweep_pass * us:.1f} us + {self.sweep_op * us:.2f} "
                 f"us/primitive ({self.sweep_scalar * ns:.0f} ns/scalar op); "
-                f"{self.element * ns:.2f} ns/element, {self.flop * ns:.2f} ns/multiply-add")
+                f"{self.element * ns:.2f} ns/element, {self.flop * ns:.2f} ns/multiply-add "
+                f"({self.tangent_flop * ns:.2f} ns per direction in forward mode)")
 
 
 def _best_time(fn, repeat):
@@ -255,78 +256,92 @@ def _best_time(fn, repeat):
     return best
 
 
-def _calibration_function(n0, width, rounds):
-    """The calibration function: x (n0,) spread to (n0, width), then rounds of tanh(ax+b)."""
+def _chain_function(width, rounds):
+    """x (8,) spread to (8, width), then ``rounds`` of tanh(0.5 y + 0.1), summed."""
     w = np.linspace(0.5, 1.5, width)
 
     def f(x):
         y = x[:, None] * w
         for _ in range(rounds):
             y = np.tanh(0.5 * y + 0.1)
+        return np.sum(y)
+    return f
+
+
+def _matvec_function(rows):
+    """sum(A @ x) with A (rows, 16)."""
+    A = np.linspace(-1.0, 1.0, rows * 16).reshape(rows, 16)
+
+    def f(x):
+        return np.sum(A @ x)
+    return f
+
+
+def _scalar_function(steps):
+    def f(x):
+        y = x
+        for _ in range(steps):
+            y = y * 0.5 + 0.25
         return y
     return f
 
 
-def _time_modes(f, x, k, repeat):
-    """(one forward pass with k directions, the recorded pass, one sweep) of f at x."""
+def _timings(f, x, repeat):
+    """Best-of-``repeat`` seconds of forward mode (one pass, all directions), the recorded
+    pass and the sweep of reverse mode (one output), and the work of f."""
+    fwd = _api.jacfwd(f)
     rec = _api._Recording(f, (x,), 0, False)
-    ct = [np.ones(shape_of(v)) for v in rec.values]
-    rec.pull(ct)                                    # compiles the sweep kernel, if any
-    fwd = _api.jacfwd(f, chunk_size=k)
+    _api._jacobian_from(rec, False)         # warm up (kernels compile on first use)
     fwd(x)
-    t_fwd = _best_time(lambda: fwd(x), repeat) / math.ceil(_size(x) / k)
-    t_rec = _best_time(lambda: _api._Recording(f, (x,), 0, False), repeat)
-    t_sweep = _best_time(lambda: rec.pull(ct), repeat)
-    return t_fwd, t_rec, t_sweep, tape_work(rec.trace)
+    F = _best_time(lambda: fwd(x), repeat)
+    R = _best_time(lambda: _api._Recording(f, (x,), 0, False), repeat)
+    S = _best_time(lambda: _api._jacobian_from(rec, False), repeat)
+    return F, R, S, tape_work(rec.trace)
 
 
 def calibrate(repeat=5):
-    """Fit a ``CostModel`` on this machine with a tiny benchmark (tens of milliseconds)."""
+    """Fit a ``CostModel`` on this machine with a tiny benchmark (tens of milliseconds).
+
+    Each constant comes from a pair of functions that differ only in the work it prices
+    (more primitives, more elements, more multiply-adds, more scalar operations), timed
+    through the real ``jacfwd`` and ``jacrev`` paths (best of ``repeat``): the difference
+    divided by the difference in work. What is left over is the fixed cost of a pass.
+    """
     tiny = 1e-12
-    # Per pass and per primitive: two short chains on 4 elements.
-    f1, f2 = _calibration_function(4, 1, 2), _calibration_function(4, 1, 16)
-    x4 = np.linspace(0.1, 0.4, 4)
-    F1, R1, S1, w1 = _time_modes(f1, x4, 4, repeat)
-    F2, R2, S2, w2 = _time_modes(f2, x4, 4, repeat)
-    dops = max(w2.ops - w1.ops, 1)
-    fwd_op, rec_op, sweep_op = (max((b - a) / dops, tiny) for a, b in
-                                ((F1, F2), (R1, R2), (S1, S2)))
+
+    def per(a, b, da):
+        return max((b - a) / max(da, 1), tiny)
+
+    x8 = np.linspace(0.1, 0.8, 8)
+    # per primitive: 1 against 9 rounds of the chain, on 8 elements
+    F1, R1, S1, w1 = _timings(_chain_function(1, 1), x8, repeat)
+    F2, R2, S2, w2 = _timings(_chain_function(1, 9), x8, repeat)
+    dops = w2.ops - w1.ops
+    fwd_op, rec_op, sweep_op = per(F1, F2, dops), per(R1, R2, dops), per(S1, S2, dops)
     fwd_pass = max(F1 - w1.ops * fwd_op, tiny)
     rec_pass = max(R1 - w1.ops * rec_op, tiny)
     sweep_pass = max(S1 - w1.ops * sweep_op, tiny)
-    # Per element: a chain on 8 x 2048 elements, forward with 8 directions.
-    f3 = _calibration_function(8, 2048, 4)
-    x8 = np.linspace(0.1, 0.8, 8)
-    F3, R3, S3, w3 = _time_modes(f3, x8, 8, repeat)
-    E = max(w3.elements, 1)
-    element = max((R3 - rec_pass - w3.ops * rec_op) / E, tiny)
-    sweep_element = max((S3 - sweep_pass - w3.ops * sweep_op) / E, tiny)
-    tangent = max((F3 - fwd_pass - w3.ops * fwd_op - E * element) / (8 * E), tiny)
-    # Per multiply-add: a matrix-vector product, forward with 16 directions.
-    A = np.linspace(-1.0, 1.0, 128 * 128).reshape(128, 128)
-    fm = lambda x: A @ x  # noqa: E731
-    xm = np.linspace(-1.0, 1.0, 128)
-    F4, R4, S4, w4 = _time_modes(fm, xm, 16, repeat)
-    FL = max(w4.flops, 1)
-    flop = max((R4 - rec_pass - w4.ops * rec_op) / FL, tiny)
-    tangent_flop = max((F4 - fwd_pass - w4.ops * fwd_op - FL * flop) / (16 * FL), tiny)
-    # Per scalar operation: a loop of 100 float operations.
-    def fs(x):
-        y = x
-        for _ in range(50):
-            y = y * 0.5 + 0.25
-        return y
-    R5 = _best_time(lambda: _api._Recording(fs, (0.3,), 0, False), repeat)
-    rec5 = _api._Recording(fs, (0.3,), 0, False)
-    rec5.pull([1.0])
-    S5 = _best_time(lambda: rec5.pull([1.0]), repeat)
-    w5 = tape_work(rec5.trace)
-    nsc = max(w5.scalar_ops, 1)
-    rec_scalar = max((R5 - rec_pass - w5.ops * rec_op) / nsc, tiny)
-    sweep_scalar = max((S5 - sweep_pass - w5.ops * sweep_op) / nsc, tiny)
+    # per element: the chain on 8 x 1 against 8 x 2048 elements (8 directions forward)
+    F3, R3, S3, w3 = _timings(_chain_function(1, 3), x8, repeat)
+    F4, R4, S4, w4 = _timings(_chain_function(2048, 3), x8, repeat)
+    dE = w4.elements - w3.elements
+    element, sweep_element = per(R3, R4, dE), per(S3, S4, dE)
+    tangent = max((per(F3, F4, dE) - element) / 8, tiny)
+    # per multiply-add: A @ x with A 4 x 16 against 16384 x 16 (16 directions forward)
+    x16 = np.linspace(-1.0, 1.0, 16)
+    F5, R5, S5, w5 = _timings(_matvec_function(4), x16, repeat)
+    F6, R6, S6, w6 = _timings(_matvec_function(16384), x16, repeat)
+    dF, dE = w6.flops - w5.flops, w6.elements - w5.elements
+    flop = max(per(R5, R6, dF) - dE * element / dF, tiny)
+    tangent_flop = max((per(F5, F6, dF) - flop - dE * (element + 16 * tangent) / dF) / 16,
+                       tiny)
+    # per scalar operation: 10 against 60 rounds of y * 0.5 + 0.25 on a float
+    _, R7, S7, w7 = _timings(_scalar_function(10), 0.3, repeat)
+    _, R8, S8, w8 = _timings(_scalar_function(60), 0.3, repeat)
+    dS = w8.scalar_ops - w7.scalar_ops
     return CostModel(fwd_pass=fwd_pass, fwd_op=fwd_op, rec_pass=rec_pass, rec_op=rec_op,
-                     rec_scalar=rec_scalar, sweep_pass=sweep_pass, sweep_op=sweep_op,
-                     sweep_scalar=sweep_scalar, element=element, tangent=tangent,
+                     rec_scalar=per(R7, R8, dS), sweep_pass=sweep_pass, sweep_op=sweep_op,
+                     sweep_scalar=per(S7, S8, dS), element=element, tangent=tangent,
                      sweep_element=sweep_element, flop=flop, tangent_flop=tangent_flop,
                      source="calibrated")
 
@@ -381,6 +396,8 @@ EXPLORE_PROBE = 4.0  # or probe it (one pass on the side) within this one
 RECHECK = 1.25      # ... and time it again while within this factor, until it has
 RECHECKS = 3        # this many timings
 REPLAN = 16         # once settled, re-plan every this many calls
+DOUBT = 8.0         # re-time a mode the model puts close up to this measured factor
+STALE = 128         # ... and again after this many calls without a timing of it
 
 
 class Profile:
@@ -391,18 +408,21 @@ class Profile:
     that a function that became slower is noticed.
     """
 
-    __slots__ = ("n", "m", "k", "work", "count", "first", "best", "_est", "_plan", "_calls")
+    __slots__ = ("n", "m", "k", "work", "count", "first", "best", "last", "_est", "_plan",
+                 "_calls")
 
     def __init__(self, n, m, k, work):
         self.n, self.m, self.k, self.work = n, m, k, work
         self.count = {FORWARD: 0, REVERSE: 0}
         self.first = {FORWARD: None, REVERSE: None}
         self.best = {FORWARD: None, REVERSE: None}
+        self.last = {FORWARD: 0, REVERSE: 0}      # call number of the latest timing
         self._est = None
         self._plan = None       # (model, adaptive, Decision)
         self._calls = 0
 
     def observe(self, mode, seconds):
+        self.last[mode] = self._calls
         c = self.count[mode] = self.count[mode] + 1
         if c == 1:
             self.first[mode] = seconds
@@ -413,6 +433,10 @@ class Profile:
             self.best[mode] = seconds if seconds < b else b
         if c <= RECHECKS:
             self._plan = None
+
+    def stale(self, mode):
+        """Whether ``mode`` has not been timed for ``STALE`` calls."""
+        return self._calls - self.last[mode] >= STALE
 
     def measured(self, mode):
         """The best timing of ``mode`` once it has ``TRUST`` timings, else None."""
@@ -469,6 +493,8 @@ def _other(mode):
 def _ms(t):
     if t is None:
         return "?"
+    if t >= 1.0:
+        return f"{t:.3g} s"
     return f"{t * 1e3:.3g} ms" if t >= 1e-4 else f"{t * 1e6:.3g} us"
 
 
@@ -506,7 +532,14 @@ def plan(prof, model, adaptive=True):
         if mf is not None and mr is not None:
             best, other, tb, to = ((FORWARD, REVERSE, mf, mr) if mf <= mr
                                    else (REVERSE, FORWARD, mr, mf))
-            if to < RECHECK * tb and count[other] < RECHECKS:
+            ratio = to / max(tb, 1e-12)
+            # Close, or the model says close while a few (noisy) timings say otherwise:
+            # time it again, a few times, and now and then later on.
+            close = ratio < RECHECK
+            if not close and est is not None and est[other] < EXPLORE * est[best]:
+                close = ratio < (EXPLORE if whole(other, prof.n, prof.m, prof.k)
+                                 else DOUBT)
+            if close and (count[other] < RECHECKS or prof.stale(other)):
                 return _measure(prof, best, other, "measuring",
                                 ("recheck", other, to, best, tb))
             return best, "measured", ("measured", best, tb, other, to), None
@@ -543,15 +576,16 @@ def reason_text(why, n, m, k):
     kind = why[0]
     P = lambda mode: passes_text(mode, n, m, k)  # noqa: E731
     if kind == "first-forward":
-        return (f"n = {n} <= k = {k}: one forward pass with all {_s(n, 'direction')} gives "
-                f"the whole Jacobian and tells m (reverse would need {P(REVERSE)})")
+        return (f"n = {n} fits in one forward pass (up to {_api.DEFAULT_CHUNK} directions): "
+                f"it gives the whole Jacobian and tells m; reverse would need {P(REVERSE)}")
     if kind == "first-reverse":
-        return "recorded pass first (n > k), " + reason_text(why[1:], n, m, k)
+        return (f"n = {n} > {_api.DEFAULT_CHUNK}, so the recorded pass came first to tell m; "
+                + reason_text(why[1:], n, m, k))
     if kind == "resized":
         return (f"the output size changed from {why[1]} to {m} since the last call; auto "
                 "learns this function afresh")
     if kind == "one-pass":
-        return f"n = {n} <= k = {k}: one forward pass gives the whole Jacobian"
+        return f"n = {n} fits in one forward pass: it gives the whole Jacobian"
     if kind == "estimated":
         _, best, tb, other, to = why
         return (f"estimated {P(best)} {_ms(tb)} against {P(other)} {_ms(to)} "

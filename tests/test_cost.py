@@ -403,3 +403,30 @@ def test_calibrate_gives_a_usable_model():
     w = Work(ops=5, elements=1000, flops=1000)
     assert model.forward_pass(w, 64) > model.forward_pass(w, 1)
     assert "CostModel (calibrated)" in str(model)
+
+
+def test_plan_doubts_timings_the_model_disagrees_with_and_refreshes_stale_ones():
+    model = CostModel.default()
+    p = _profile(n=300, m=30, work=Work(ops=5, elements=330, flops=9000))
+    est = p.estimates(model)
+    best = min(est, key=est.get)
+    other = cost._other(best)
+    assert est[other] < cost.EXPLORE * est[best]          # the model calls it close
+    for t in (1e-3, 1e-3):
+        p.observe(best, t)
+    p.observe(other, 3e-3)          # two timings say 3x: few, and against the model
+    p.observe(other, 3e-3)
+    assert cost.plan(p, model)[1] == "measuring"
+    p.observe(other, 3e-3)          # a third timing agrees: settled
+    assert cost.plan(p, model)[:2] == (best, "measured")
+    p._calls += cost.STALE          # much later, the other mode is timed once more
+    assert cost.plan(p, model)[1] == "measuring"
+    p.observe(other, 3e-3)
+    assert cost.plan(p, model)[:2] == (best, "measured")
+    # far beyond DOUBT, the model's opinion no longer earns a re-timing
+    q = _profile(n=300, m=30, work=Work(ops=5, elements=330, flops=9000))
+    for t in (1e-3, 1e-3):
+        q.observe(best, t)
+    for t in (1.0, 1.0):
+        q.observe(other, t)
+    assert cost.plan(q, model)[:2] == (best, "measured")
