@@ -271,6 +271,8 @@ def array_ufunc(self, ufunc, method, *inputs, **kwargs):
         fn = COMPLEX_UFUNCS.get(ufunc) if _any_complex(inputs) else None
         fn = fn or UFUNCS.get(ufunc)
         if fn is not None:
+            if kwargs and ufunc in EXTRA_UFUNCS and ufunc is not np.positive:
+                return fn(*inputs, **kwargs)   # gufuncs with axis= (np.vecdot)
             if kwargs:
                 raise NotDifferentiableError(
                     f"{ufunc_name(ufunc)}(..., {', '.join(kwargs)}=...)",
@@ -389,7 +391,8 @@ _install()
 # The rest of NumPy's surface, one module per idea; each registers into FUNCTIONS and
 # declares its primitives in the same table.
 # ------------------------------------------------------------------------------------
-from . import shapes as _shapes, reductions as _reductions, complexnum as _complexnum  # noqa: E402,F401,E501
+from . import shapes as _shapes, reductions as _reductions  # noqa: E402,F401
+from . import complexnum as _complexnum, linalg as _linalg  # noqa: E402,F401
 
 # Piecewise-constant functions and index searches: evaluated on the values, no derivative.
 FUNCTIONS.update({fn: _plain(fn) for fn in (

@@ -79,11 +79,13 @@ def _cumprod_impl(x, axis):
 
 
 def _has_zero(x):
-    """Whether x has entries where dividing by them is unsafe: zeros, and values so tiny
-    (below sqrt of the smallest normal number) that 1/x overflows or loses precision."""
-    v = primal(x)
-    dt = v.dtype if hasattr(v, "dtype") and v.dtype.kind in "fc" else np.dtype(np.float64)
-    return bool(np.any(np.abs(v) < np.sqrt(np.finfo(dt).tiny)))
+    """Whether the division rule y * cumsum(t / x) is unsafe: zeros in x, or entries so
+    small that t / x loses the accuracy of higher derivatives (their rounding error grows
+    like eps / |x_i| relative to the data's scale). Then the exact O(n^2) rule is used."""
+    v = np.abs(primal(x))
+    if v.size == 0:
+        return False
+    return bool(np.min(v) < 1e-6 * max(1.0, float(np.max(v))))
 
 
 def _cumprod_matrix(x, axis):

@@ -255,3 +255,90 @@ case("x.dot", ".dot", lambda x, y: x.dot(y), A, rand(4, 2))
 case("np.dot", np.dot,
      lambda a, b, c: np.dot(a, b) + np.dot(a[0], c) + np.dot(b.T[0], c) * np.dot(2.0, a)[:, :2],
      A, rand(4, 2), rand(4))
+
+# ------------------------------------------------------------------------------------
+# Linear algebra
+# ------------------------------------------------------------------------------------
+M = rand(3, 3, seed=30)
+SPD = M @ M.T + 3.0 * np.eye(3)
+NS = rand(3, 3, seed=31)                      # not symmetric: one triangle is read
+TALL = rand(4, 3, seed=32)
+WIDE = rand(3, 4, seed=33)
+V3 = rand(3, seed=34)
+BATCH = rand(2, 3, 3, seed=35) + 3.0 * np.eye(3)
+
+case("np.matmul/@", [np.matmul, "@"],
+     lambda a, b, v: np.matmul(a, b) + (a @ v)[:, None] + (v @ a @ v) * (b.T @ a.T).T, M, TALL.T,
+     V3)
+case("np.vdot/inner/outer", [np.vdot, np.inner, np.outer],
+     lambda a, b: np.vdot(a, b) * np.inner(a, b) + np.outer(a[0], b[1]), M, NS)
+case("np.tensordot", np.tensordot,
+     lambda a, b: np.tensordot(a, b, axes=([1, 0], [0, 2])) + np.tensordot(a[:, 0], b[0].T, 1),
+     rand(3, 2, seed=36), rand(2, 4, 3, seed=37))
+case("np.einsum", np.einsum,
+     lambda a, b, c: np.einsum("ij,jk,kl->il", a, b, c) + np.einsum("ii->i", a)[:, None]
+     + np.einsum("...ij,j", b.T[None], c[:, 0]).sum() + np.einsum("ijk->", b[:, :, None]),
+     M, NS, SPD)
+case("np.einsum sublists and broadcasting", np.einsum,
+     lambda a, b: np.einsum(a, [0, 1], b, [1, 2], [2, 0]) + np.einsum("ij,ij->ij", a[:1], a),
+     M, NS)
+case("np.kron", np.kron, lambda a, b: np.kron(a, b) + np.kron(a[0], b).sum(), rand(2, 2),
+     rand(2, 3, seed=38))
+case("np.cross", np.cross, lambda a, b: np.cross(a, b) + np.cross(a, b, axisa=0, axisb=0).T,
+     M, NS)
+case("np.vecdot/linalg.vecdot/outer/tensordot/matmul",
+     [np.vecdot, np.linalg.vecdot, np.linalg.outer, np.linalg.tensordot, np.linalg.matmul],
+     lambda a, b: np.vecdot(a, b) + np.linalg.vecdot(a, b, axis=0) + np.linalg.outer(a[0], b[0])
+     + np.linalg.tensordot(a, b, axes=1) + np.linalg.matmul(a, b), M, NS)
+case("np.linalg.multi_dot/matrix_power", [np.linalg.multi_dot, np.linalg.matrix_power],
+     lambda a, b: np.linalg.multi_dot([a, b, a]) + np.linalg.matrix_power(a, 3)
+     + np.linalg.matrix_power(b, -2), M, SPD)
+case("np.linalg.trace/diagonal/matrix_transpose",
+     [np.linalg.trace, np.linalg.diagonal, np.linalg.matrix_transpose],
+     lambda a: np.linalg.trace(a)[:, None] * np.linalg.diagonal(a)
+     + np.linalg.matrix_transpose(a)[:, 0], BATCH)
+case("np.linalg.solve", np.linalg.solve,
+     lambda a, b, v: np.linalg.solve(a, b) + np.linalg.solve(a, v)[:, None], SPD + NS, TALL.T, V3)
+case("np.linalg.solve batched", np.linalg.solve,
+     lambda a, b: np.linalg.solve(a, b), BATCH, rand(3, 2, seed=39))
+case("np.linalg.inv", np.linalg.inv, lambda a: np.linalg.inv(a), BATCH)
+case("np.linalg.det", np.linalg.det, lambda a: np.linalg.det(a), BATCH)
+case("np.linalg.slogdet", np.linalg.slogdet,
+     lambda a: np.linalg.slogdet(a)[1] * np.linalg.slogdet(a).sign, NS)
+case("np.linalg.cholesky", np.linalg.cholesky,
+     lambda a: np.linalg.cholesky(a) + np.linalg.cholesky(a, upper=True), SPD)
+case("np.linalg.cholesky of a non-symmetric input (lower triangle read)", np.linalg.cholesky,
+     lambda a: np.linalg.cholesky(a + 3.0 * np.eye(3)), NS * 0.3)
+case("np.linalg.eigh/eigvalsh", [np.linalg.eigh, np.linalg.eigvalsh],
+     lambda a: np.linalg.eigh(a)[0] + np.linalg.eigvalsh(a, UPLO="U")
+     + np.linalg.eigh(a).eigenvectors ** 2, NS)
+case("np.linalg.eigh batched", np.linalg.eigh,
+     lambda a: np.linalg.eigh(a)[1] * np.linalg.eigh(a)[0][..., None, :], BATCH)
+case("np.linalg.svd tall", np.linalg.svd,
+     lambda a: sum(x.ravel()[:3] ** 2 for x in np.linalg.svd(a, full_matrices=False)), TALL)
+case("np.linalg.svd wide, square", np.linalg.svd,
+     lambda a, b: np.linalg.svd(a, full_matrices=False)[0] ** 2
+     + np.linalg.svd(b)[2] ** 2 + np.linalg.svd(a, compute_uv=False)[:, None], WIDE, M)
+case("np.linalg.svdvals", np.linalg.svdvals, lambda a: np.linalg.svdvals(a), TALL)
+case("np.linalg.qr", np.linalg.qr,
+     lambda a, b: np.linalg.qr(a)[0].sum(0) + np.linalg.qr(a).R.sum(0)
+     + np.linalg.qr(b, mode="r").sum(0), TALL, M)
+case("np.linalg.pinv", np.linalg.pinv, lambda a, b: np.linalg.pinv(a) + np.linalg.pinv(b),
+     TALL, WIDE.T)
+case("np.linalg.norm vectors", np.linalg.norm,
+     lambda x: np.stack([np.linalg.norm(x), np.linalg.norm(x, 1), np.linalg.norm(x, np.inf),
+                         np.linalg.norm(x, -np.inf), np.linalg.norm(x, 3),
+                         np.linalg.norm(x, 0.5), np.linalg.norm(x, 0)]),
+     away(5, seed=40))
+case("np.linalg.norm matrices", np.linalg.norm,
+     lambda x: np.stack([np.linalg.norm(x), np.linalg.norm(x, "fro"), np.linalg.norm(x, "nuc"),
+                         np.linalg.norm(x, 2), np.linalg.norm(x, -2), np.linalg.norm(x, 1),
+                         np.linalg.norm(x, -1), np.linalg.norm(x, np.inf),
+                         np.linalg.norm(x, -np.inf)]), TALL)
+case("np.linalg.norm axis/keepdims", np.linalg.norm,
+     lambda x: np.linalg.norm(x, axis=1, keepdims=True) + np.linalg.norm(x, 1, axis=(2, 0))[None, :, None],
+     rand(2, 3, 4, seed=41))
+case("np.linalg.vector_norm/matrix_norm", [np.linalg.vector_norm, np.linalg.matrix_norm],
+     lambda x: np.linalg.vector_norm(x, axis=(0, 2)) + np.linalg.vector_norm(x, ord=np.inf)
+     + np.linalg.matrix_norm(x, ord="nuc")[:, None].sum(), rand(2, 3, 4, seed=42))
+case("np.linalg.cond", np.linalg.cond, lambda a: np.linalg.cond(a) + np.linalg.cond(a, "fro"), M)

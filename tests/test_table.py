@@ -750,13 +750,12 @@ def test_index_layouts(shape, idx):
 
 
 # ------------------------------------------------------------------------------------
-# Known bugs found by the table test (outside the files this test owns)
+# Bugs found by the table test (outside the files this test owns), now regression tests
 # ------------------------------------------------------------------------------------
-@pytest.mark.xfail(strict=True, reason=(
-    "dualad/reductions.py: cumprod's JVP out * cumsum(t / x) is used for every |x| above "
-    "sqrt(tiny); differentiated again (fwd over rev) its two terms ~ 1/x cancel, so a tiny "
-    "entry gives a huge second derivative where the exact one is 0"))
 def test_cumprod_second_order_with_a_tiny_entry():
+    # cumprod's division rule out * cumsum(t / x) was used for every |x| above sqrt(tiny);
+    # differentiated again its two ~1/x terms cancel: reductions.py now takes the exact
+    # rule for entries below 1e-6 of the data's scale
     x = np.array([1e-100, 2.0])
     H = ad.hessian(lambda x: np.sum(np.cumprod(x)))(x)
     np.testing.assert_allclose(H, [[0.0, 1.0], [1.0, 0.0]], rtol=0, atol=1e-12)
