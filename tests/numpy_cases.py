@@ -342,3 +342,42 @@ case("np.linalg.vector_norm/matrix_norm", [np.linalg.vector_norm, np.linalg.matr
      lambda x: np.linalg.vector_norm(x, axis=(0, 2)) + np.linalg.vector_norm(x, ord=np.inf)
      + np.linalg.matrix_norm(x, ord="nuc")[:, None].sum(), rand(2, 3, 4, seed=42))
 case("np.linalg.cond", np.linalg.cond, lambda a: np.linalg.cond(a) + np.linalg.cond(a, "fro"), M)
+
+# ------------------------------------------------------------------------------------
+# FFT (real inputs; complex intermediates reduced to real outputs by a fixed R-linear map,
+# so the real part and the imaginary part are both checked)
+# ------------------------------------------------------------------------------------
+def _c(z):
+    return np.real(z) * 1.3 + np.imag(z) * 0.7
+
+
+F1 = rand(3, 5, seed=50)
+F2 = rand(2, 6, seed=51)
+case("np.fft.fft/ifft", [np.fft.fft, np.fft.ifft],
+     lambda x: _c(np.fft.fft(x)) + _c(np.fft.ifft(x * 1j + x ** 2, norm="forward"))
+     + _c(np.fft.fft(x, n=7, norm="ortho"))[:, :5] + _c(np.fft.fft(x, n=2, axis=0)).sum(), F1)
+case("np.fft.rfft", np.fft.rfft,
+     lambda x: _c(np.fft.rfft(x)) + _c(np.fft.rfft(x, n=6, norm="ortho"))[:, :3]
+     + _c(np.fft.rfft(x, n=4, axis=1)).sum(), F1)
+case("np.fft.irfft (odd and even n, truncated and padded)", np.fft.irfft,
+     lambda x: np.fft.irfft(x + 1j * x ** 2, n=5) + np.fft.irfft(x + 1j * x, n=8, norm="ortho")[:, :5]
+     + np.fft.irfft(x * (1 - 1j), n=4).sum() + np.fft.irfft(x, norm="forward")[:, :5], F1)
+case("np.fft.fft2/ifft2/fftn/ifftn", [np.fft.fft2, np.fft.ifft2, np.fft.fftn, np.fft.ifftn],
+     lambda x: _c(np.fft.fft2(x)) * _c(np.fft.ifft2(x, s=(3, 4)))[:, :1]
+     + _c(np.fft.fftn(x, axes=(0,))) + _c(np.fft.ifftn(x, s=(4, 6), axes=(0, 1))).sum(), F1)
+case("np.fft.rfft2/irfft2/rfftn/irfftn", [np.fft.rfft2, np.fft.irfft2, np.fft.rfftn, np.fft.irfftn],
+     lambda x: _c(np.fft.rfft2(x)).sum() + np.fft.irfft2(np.fft.rfft2(x) * (1 + x[:, :4]))
+     + _c(np.fft.rfftn(x, s=(2, 4), axes=(0, 1))).sum() + np.fft.irfftn(x + 1j * x)[:, :6], F2)
+case("np.fft.hfft/ihfft", [np.fft.hfft, np.fft.ihfft],
+     lambda x: np.fft.hfft(x + 0.5j * x ** 2) + _c(np.fft.ihfft(x, norm="ortho")).sum(), F2)
+case("np.fft.fftshift/ifftshift", [np.fft.fftshift, np.fft.ifftshift],
+     lambda x: np.fft.fftshift(x) + np.fft.ifftshift(x, axes=0) * np.fft.fftshift(x, axes=(1,)), F1)
+
+# ------------------------------------------------------------------------------------
+# Complex functions on real inputs (complex inputs: tests/test_numpy_complex.py)
+# ------------------------------------------------------------------------------------
+case("np.real/imag/conj/angle/abs of complex values",
+     [np.real, np.imag, np.conj, np.angle, np.real_if_close, ".real", ".imag", ".conj"],
+     lambda x, y: np.real(np.exp(x + 1j * y)) + np.imag((x + 1j * y) ** 2) * np.angle(x + 1j * y)
+     + np.abs(np.conj(x * (1 + 2j) + y)) + (x + 1j * y).real * (x - 1j * y).imag
+     + np.real_if_close(x + 0j) + (x + 2j).conj().imag, away(2, 3, seed=52), away(2, 3, seed=53))

@@ -539,7 +539,33 @@ def einsum_cases(draw):
                 draw(seeds))
 
 
+# --- FFT (dualad/fft.py): complex results read through a fixed R-linear map to reals ----
+def _to_real(z):
+    return P.real(z) * 1.3 + P.imag(z) * 0.7
+
+
+@st.composite
+def fft_cases(draw, name):
+    shape = draw(S.shapes(min_dims=1))
+    x = draw(hnp.arrays(np.float64, shape, elements=GENERAL))
+    axis = draw(st.integers(0, len(shape) - 1))
+    n = draw(st.integers(1, 5))
+    norm = draw(st.sampled_from([None, "backward", "ortho", "forward"]))
+    prim = P.TABLE[name]
+    kw = dict(n=n, axis=axis, norm=norm)
+    if name == "fft":
+        kw["inverse"] = draw(st.booleans())
+    if name == "irfft":
+        fn = lambda x: prim(x, **kw)           # noqa: E731  (real output)
+    else:
+        fn = lambda x: _to_real(prim(x, **kw))  # noqa: E731
+    return Case(fn, [x], f"{name}({shape}, {kw})", draw(seeds))
+
+
 STRUCTURAL = {
+    "fft": fft_cases("fft"),
+    "rfft": fft_cases("rfft"),
+    "irfft": fft_cases("irfft"),
     "inv": square_cases("inv"),
     "det": square_cases("det"),
     "logabsdet": square_cases("logabsdet"),
