@@ -63,6 +63,9 @@ def parse_args(argv=None):
                         "(1x1000, 10x1000, 100x100, 1000x10, 1000x1)")
     p.add_argument("--repeat", type=int, default=5, metavar="R",
                    help="timed rounds per cell; the table shows medians (default 5)")
+    p.add_argument("--clock", choices=("wall", "cpu"), default="wall",
+                   help="time by the wall clock (default) or by this process's CPU time, "
+                        "which leaves out what other programs take on a busy machine")
     p.add_argument("--out", default="dualad_crossover.png", metavar="PATH",
                    help="where to write the crossover plot (default dualad_crossover.png "
                         "in the current directory)")
@@ -188,18 +191,20 @@ def tour_sweep(args):
     cells = sweep_cells(args)
     section(f"3. Forward against reverse, measured: f(x) = tanh(A @ sin(x)), A (m, n), "
             f"{len(cells)} cells")
-    print("  medians of", args.repeat, "rounds; in each round jacfwd, jacrev and "
-          "jacobian(mode='auto') run side by side in a shuffled order")
+    print(f"  medians of {args.repeat} rounds ({args.clock} clock); in each round jacfwd, "
+          "jacrev and jacobian(mode='auto') run side by side in a shuffled order")
     cost.machine_model()            # calibrate before timing anything
     rows = cost.crossover_sweep(cells, repeat=args.repeat, progress=Progress(),
-                                seed=args.seed)
+                                seed=args.seed, clock=args.clock)
     print(f"  {'n':>5} {'m':>5} {'forward ms':>10} {'reverse ms':>10} {'auto ms':>9} "
-          f"{'auto ran':>8} {'auto/best':>9}  faster")
+          f"{'auto ran':>8} {'auto/best':>9} {'paired':>6}  faster")
     for r in rows:
         print(f"  {r.n:5d} {r.m:5d} {_fmt(r.forward):>10} {_fmt(r.reverse):>10} "
-              f"{_fmt(r.auto)} {r.auto_mode:>8} {r.ratio:9.2f}  {r.winner} by "
-              f"{max(r.forward, r.reverse) / r.best:.3g}x")
+              f"{_fmt(r.auto)} {r.auto_mode:>8} {r.ratio:9.2f} {r.paired:6.2f}  {r.winner} "
+              f"by {max(r.forward, r.reverse) / r.best:.3g}x")
     worst = max(rows, key=lambda r: r.ratio)
+    print(f"  auto/best: ratio of the medians; paired: median over rounds of auto / the "
+          f"better fixed mode in the same round")
     print(f"  worst auto/best: {worst.ratio:.2f} at n = {worst.n}, m = {worst.m} "
           f"(forward needs ceil(n/{ad.api.DEFAULT_CHUNK}) passes, reverse 1 + m)")
     return rows

@@ -981,15 +981,22 @@ def sweep_function(n, m, seed=0):
     return f, x
 
 
-def time_side_by_side(fns, args, repeat=7, block=2e-3, seed=0):
+CLOCKS = {"wall": time.perf_counter, "cpu": time.process_time}
+
+
+def time_side_by_side(fns, args, repeat=7, block=2e-3, seed=0, clock="wall", rounds=False):
     """Median seconds per call of each function in ``fns`` ({name: fn}), side by side.
 
     Each function is warmed up, then run ``repeat`` rounds; in a round every function
     runs once in a shuffled order (fixed seed), as a block of consecutive calls lasting
     about ``block`` seconds (so that no call pays for the cache another left behind).
-    The garbage collector is off while timing, as in ``timeit``.
+    The garbage collector is off while timing, as in ``timeit``. ``clock`` "wall" is
+    elapsed time; "cpu" is the process's CPU time, which leaves out the time other
+    programs on a busy machine take from it. With ``rounds=True`` the per-round times
+    come back too: ``(medians, {name: [seconds per call in each round]})``.
     """
     import gc
+    tick = CLOCKS[clock]
     rng = np.random.default_rng(seed)
     inner = {}
     for name, fn in fns.items():
@@ -1007,14 +1014,15 @@ def time_side_by_side(fns, args, repeat=7, block=2e-3, seed=0):
             for i in rng.permutation(len(names)):
                 name = names[i]
                 fn, r = fns[name], inner[name]
-                t0 = now()
+                t0 = tick()
                 for _ in range(r):
                     fn(*args)
-                times[name].append((now() - t0) / r)
+                times[name].append((tick() - t0) / r)
     finally:
         if was:
             gc.enable()
-    return {name: float(np.median(ts)) for name, ts in times.items()}
+    medians = {name: float(np.median(ts)) for name, ts in times.items()}
+    return (medians, times) if rounds else medians
 
 
 @dataclass
@@ -1028,6 +1036,7 @@ class SweepRow:
     auto: float
     auto_mode: str          # what auto ran on its last call
     auto_basis: str
+    paired: float = None    # median over rounds of auto / the better fixed mode that round
 
     @property
     def best(self):
@@ -1039,11 +1048,11 @@ class SweepRow:
 
     @property
     def ratio(self):
-        """auto / the better fixed mode."""
+        """auto / the better fixed mode (medians)."""
         return self.auto / self.best
 
 
-def crossover_sweep(cells, repeat=7, progress=None, seed=0):
+def crossover_sweep(cells, repeat=7, progress=None, seed=0, clock="wall"):
     """Time jacfwd, jacrev and jacobian(mode="auto") on f(x) = tanh(A @ sin(x)) for each
     (n, m) in ``cells``; ``progress(i, total, cell)`` is called before each cell."""
     rows = []
@@ -1054,9 +1063,13 @@ def crossover_sweep(cells, repeat=7, progress=None, seed=0):
         f, x = sweep_function(n, m, seed)
         auto = _api.jacobian(f, mode="auto")
         fns = {FORWARD: _api.jacfwd(f), REVERSE: _api.jacrev(f), "auto": auto}
-        t = time_side_by_side(fns, (x,), repeat=repeat, seed=seed + i)
+        t, per = time_side_by_side(fns, (x,), repeat=repeat, seed=seed + i, clock=clock,
+                                   rounds=True)
+        paired = float(np.median([a / min(fw, rv) for a, fw, rv in
+                                  zip(per["auto"], per[FORWARD], per[REVERSE])]))
         d = auto.decision
-        rows.append(SweepRow(n, m, t[FORWARD], t[REVERSE], t["auto"], d.mode, d.basis))
+        rows.append(SweepRow(n, m, t[FORWARD], t[REVERSE], t["auto"], d.mode, d.basis,
+                             paired))
     if progress is not None:
         progress(len(cells), len(cells), None)
     return rows

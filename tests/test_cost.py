@@ -430,3 +430,27 @@ def test_plan_doubts_timings_the_model_disagrees_with_and_refreshes_stale_ones()
     for t in (1.0, 1.0):
         q.observe(other, t)
     assert cost.plan(q, model)[:2] == (best, "measured")
+
+
+@pytest.mark.parametrize("clock", ["wall", "cpu"])
+def test_time_side_by_side_shape(clock):
+    calls = {"a": 0, "b": 0}
+
+    def a():
+        calls["a"] += 1
+
+    def b():
+        calls["b"] += 1
+    med, per = cost.time_side_by_side({"a": a, "b": b}, (), repeat=4, clock=clock, rounds=True)
+    assert set(med) == {"a", "b"} and all(len(v) == 4 for v in per.values())
+    assert all(t >= 0 for v in per.values() for t in v)
+    assert med["a"] == float(np.median(per["a"]))
+    assert calls["a"] >= 2 + 4 and calls["b"] >= 2 + 4     # warm-up, then a block per round
+
+
+def test_crossover_sweep_rows():
+    rows = cost.crossover_sweep([(2, 3), (70, 1)], repeat=2)
+    assert [(r.n, r.m) for r in rows] == [(2, 3), (70, 1)]
+    for r in rows:
+        assert r.auto_mode in (FORWARD, REVERSE) and r.paired > 0
+        assert r.best == min(r.forward, r.reverse) and r.ratio == r.auto / r.best

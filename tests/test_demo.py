@@ -42,9 +42,9 @@ def test_demo_runs_and_writes_the_plot_in_the_current_directory(tmp_path):
     assert "tape of reverse mode" in out
     # one table row per cell, with the passes' winner and auto's ratio
     rows = re.findall(r"^\s+(\d+)\s+(\d+)\s+[\d.]+\s+[\d.]+\s+[\d.]+\s+(forward|reverse)\s+"
-                      r"([\d.]+)", out, re.M)
-    assert sorted((int(n), int(m)) for n, m, _, _ in rows) == [(1, 1), (1, 30), (100, 1),
-                                                             (100, 30)]
+                      r"([\d.]+)\s+([\d.]+)", out, re.M)
+    assert sorted((int(n), int(m)) for n, m, *_ in rows) == [(1, 1), (1, 30), (100, 1),
+                                                           (100, 30)]
     assert "worst auto/best" in out
     # the plot, where the demo says it is
     path = re.search(r"wrote (.+\.png)", out).group(1)
@@ -59,11 +59,11 @@ def test_demo_sweep_at_other_sizes_and_out(tmp_path):
     pytest.importorskip("matplotlib")
     target = tmp_path / "plots" / "x.png"
     target.parent.mkdir()
-    r = run_demo(["--sweep-only", "--cells", "2x3,70x1", "--repeat", "2", "--out",
-                  str(target)], tmp_path)
+    r = run_demo(["--sweep-only", "--cells", "2x3,70x1", "--repeat", "2", "--clock", "cpu",
+                  "--out", str(target)], tmp_path)
     assert r.returncode == 0, r.stderr
     assert "1. A gradient" not in r.stdout
-    assert "2 cells" in r.stdout
+    assert "2 cells" in r.stdout and "(cpu clock)" in r.stdout
     assert target.read_bytes()[:8] == PNG_MAGIC
     assert not (tmp_path / "dualad_crossover.png").exists()
 
@@ -72,12 +72,12 @@ def test_help_documents_the_sweep_options(tmp_path):
     r = run_demo(["--help"], tmp_path)
     assert r.returncode == 0
     for option in ("--n", "--m", "--cells", "--jac-sweep", "--max-size", "--repeat",
-                   "--out", "--no-plot", "--sweep-only"):
+                   "--clock", "--out", "--no-plot", "--sweep-only"):
         assert option in r.stdout
 
 
 @pytest.mark.parametrize("bad", [["--n", "0,3"], ["--m", "x"], ["--cells", "3by4"],
-                                 ["--repeat", "0"]])
+                                 ["--repeat", "0"], ["--clock", "sundial"]])
 def test_bad_options_are_refused(bad):
     with pytest.raises(SystemExit) as e:
         demo.parse_args(bad)
