@@ -211,7 +211,9 @@ exp = _elementwise("exp", np.exp, lambda x, o: o)
 log = _elementwise("log", np.log, lambda x, o: 1.0 / x, domain="positive")
 log1p = _elementwise("log1p", np.log1p, lambda x, o: 1.0 / (1.0 + x), domain="gt_minus_one")
 expm1 = _elementwise("expm1", np.expm1, lambda x, o: o + 1.0)
-sqrt = _elementwise("sqrt", np.sqrt, lambda x, o: 0.5 / o, domain="positive")
+sqrt = _elementwise("sqrt", np.sqrt, lambda x, o: 0.5 / o, domain="positive",
+                    kink="d/dx at 0 is +inf (the one-sided derivative; a zero tangent or "
+                         "cotangent times it is NaN, as in JAX)")
 tanh = _elementwise("tanh", np.tanh, lambda x, o: 1.0 - o * o)
 sinh = _elementwise("sinh", np.sinh, lambda x, o: cosh(x))
 cosh = _elementwise("cosh", np.cosh, lambda x, o: sinh(x))
@@ -340,7 +342,8 @@ logaddexp = _elementwise("logaddexp", np.logaddexp, lambda x, y, o: exp(x - o),
                          lambda x, y, o: exp(y - o))
 logaddexp2 = _elementwise("logaddexp2", np.logaddexp2, lambda x, y, o: exp2(x - o),
                           lambda x, y, o: exp2(y - o))
-cbrt = _elementwise("cbrt", np.cbrt, lambda x, o: 1.0 / (3.0 * o * o), domain="nonzero")
+cbrt = _elementwise("cbrt", np.cbrt, lambda x, o: 1.0 / (3.0 * o * o), domain="nonzero",
+                    kink="d/dx at 0 is +inf (a zero tangent or cotangent times it is NaN)")
 square = _elementwise("square", np.square, lambda x, o: 2.0 * x)
 reciprocal = _elementwise("reciprocal", np.reciprocal, lambda x, o: -(o * o),
                           domain="nonzero")

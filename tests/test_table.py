@@ -193,6 +193,8 @@ KINKS = {
     "power": None,        # domain "positive_x" keeps x > 0, away from the convention at 0
     "float_power": None,  # the same
     "hypot": None,        # domain "nonzero_pair" keeps away from (0, 0)
+    "sqrt": None,         # domain "positive" keeps away from 0
+    "cbrt": None,         # domain "nonzero" keeps away from 0
     "remainder": None,    # domain "remainder" keeps x / y away from the jumps
     "fmod": None,
 }
@@ -703,6 +705,8 @@ def _both_modes(f, args):
 # name -> [(args, the derivative with respect to each operand)]
 KINK_CONVENTIONS = {
     "absolute": [((0.0,), [0.0])],
+    "sqrt": [((0.0,), [np.inf])],
+    "cbrt": [((0.0,), [np.inf])],
     "fabs": [((0.0,), [0.0])],
     "maximum": [((1.5, 1.5), [0.5, 0.5])],
     "minimum": [((-0.5, -0.5), [0.5, 0.5])],
