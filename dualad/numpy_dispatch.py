@@ -152,7 +152,9 @@ def dot(a, b, out=None):
     _no_out("np.dot", out)
     na, nb = ndim_of(a), ndim_of(b)
     if na == 0 or nb == 0:
-        return a * b
+        r = a * b   # np.dot takes Python scalars as float64 arrays (not weakly typed)
+        want = np.result_type(np.asarray(primal(a)).dtype, np.asarray(primal(b)).dtype)
+        return r if dtype_of(r) == want else astype(r, want)
     if nb <= 2:
         return matmul(a, b)
     # N-D: contract the last axis of a with the second-to-last of b.

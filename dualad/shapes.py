@@ -593,7 +593,8 @@ def linspace(start, stop, num=50, endpoint=True, retstep=False, dtype=None, axis
     start, stop = _as_array(start), _as_array(stop)
     delta = stop - start
     nd = builtins.max(ndim_of(start), ndim_of(stop))
-    frac = np.arange(num, dtype=np.float64).reshape((num,) + (1,) * nd)
+    dt = np.result_type(dtype_of(start), dtype_of(stop), float(num))
+    frac = np.arange(num, dtype=dt).reshape((num,) + (1,) * nd)
     step = delta / float(div) if div > 0 else delta * np.nan
     y = start + frac * step if div > 0 else start + frac * delta
     if endpoint and num > 1:

@@ -43,3 +43,34 @@ def test_forward_jacobian_equals_reverse(case):
     jr = ad.jacrev(case.fn, argnums)(*case.args)
     for a, b in zip(_plain(jf), _plain(jr)):
         np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-12)
+
+
+def _to32(a):
+    return a.astype(np.float32) if isinstance(a, np.ndarray) and a.dtype == np.float64 else a
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.label for c in CASES])
+def test_float32_inputs_keep_numpys_dtypes(case):
+    """float32 in: the value has NumPy's own dtype for the same inputs, the tangent the
+    value's dtype, each cotangent its input's dtype; and the derivatives agree with the
+    float64 ones to float32 accuracy."""
+    args = tuple(_to32(a) for a in case.args)
+    want = case.fn(*args)
+    rng = np.random.default_rng(0)
+    t = tuple(rng.standard_normal(np.shape(a)).astype(np.float32) for a in args)
+    out, tangent = ad.jvp(case.fn, args, t)
+    for o, w, d in zip(_plain(out), _plain(want), _plain(tangent)):
+        assert o.dtype == w.dtype, ("value", o.dtype, w.dtype)
+        assert d.dtype == o.dtype, ("tangent", d.dtype, o.dtype)
+    _, pullback = ad.vjp(case.fn, *args)
+    ct = pullback(tuple(rng.standard_normal(np.shape(o)).astype(np.asarray(o).dtype)
+                        for o in flatten(out)[0]) if len(flatten(out)[0]) > 1 else
+                  rng.standard_normal(np.shape(out)).astype(np.asarray(out).dtype))
+    for c, a in zip(ct, args):
+        assert np.asarray(c).dtype == a.dtype, ("cotangent", np.asarray(c).dtype, a.dtype)
+    # the same directions in float64
+    _, t64 = ad.jvp(case.fn, case.args, tuple(x.astype(np.float64) for x in t))
+    for d32, d64 in zip(_plain(tangent), _plain(t64)):
+        if d32.dtype in (np.float32, np.complex64):
+            scale = max(1.0, float(np.nanmax(np.abs(d64), initial=0.0)))
+            np.testing.assert_allclose(d32, d64, rtol=2e-3, atol=2e-3 * scale)
