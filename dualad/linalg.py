@@ -962,3 +962,96 @@ def cond(x, p=None):
 
 FUNCTIONS[np.linalg.matrix_rank] = lambda *a, **k: np.linalg.matrix_rank(
     *(primal(x) for x in a), **{kk: primal(v) for kk, v in k.items()})
+
+
+# ------------------------------------------------------------------------------------
+# eig (general square matrices): packed (..., n + 1, n), eigenvalues above eigenvectors.
+# NumPy (LAPACK geev) normalizes each eigenvector to unit 2-norm with its largest
+# component real; the derivative keeps that gauge: for E = V (F o (V^-1 dA V)),
+#   dV = E - V Re(diag(V^H E)) + i V diag(theta),  theta_k = -Im(E[p_k, k]) / V[p_k, k],
+# p_k the row of the largest |V[:, k]|.
+# ------------------------------------------------------------------------------------
+def _eig_impl(a):
+    w, v = np.linalg.eig(a)
+    return np.concatenate([w[..., None, :], v], axis=-2)
+
+
+def _largest_rows(v):
+    return np.argmax(np.abs(primal(v)), axis=-2)          # (..., n)
+
+
+def _batch_index(batch):
+    nb = len(batch)
+    return tuple(np.arange(b).reshape((-1,) + (1,) * (nb - j)) for j, b in enumerate(batch))
+
+
+def _pick(x, rows):
+    """x[..., rows[..., k], k] for each column k (rows from the primal, constant); x may
+    have leading direction axes that rows lacks."""
+    n = shape_of(x)[-1]
+    extra = ndim_of(x) - 1 - rows.ndim
+    return P.getitem(x, idx=(slice(None),) * extra + _batch_index(rows.shape[:-1])
+                     + (rows, np.arange(n)))
+
+
+def _eig_jvp(tangents, primals, out):
+    w, v = _unpack_eigh(out)
+    vinv = inv_prim(v)
+    c = _mm(vinv, _mm(tangents[0], v))                     # V^-1 dA V
+    dw = _diag_part(c)
+    e = _mm(v, _gap_matrix(w, c) * c)
+    if dtype_of(v).kind == "c":
+        r = P.real(P.sum_(P.conjugate(v) * e, axis=(ndim_of(e) - 2,)))
+        rows = _largest_rows(v)
+        theta = -P.imag(_pick(e, rows)) / P.real(_pick(v, rows))
+        nd = ndim_of(r)
+        r2 = P.reshape(r, shape=shape_of(r)[:-1] + (1,) + shape_of(r)[-1:])
+        t2 = P.reshape(theta, shape=shape_of(theta)[:-1] + (1,) + shape_of(theta)[-1:])
+        e = e - v * r2 + (v * t2) * 1j
+    else:
+        r = P.sum_(v * e, axis=(ndim_of(e) - 2,))
+        e = e - v * P.reshape(r, shape=shape_of(r)[:-1] + (1,) + shape_of(r)[-1:])
+    nd = ndim_of(dw)
+    return P.concatenate(P.reshape(dw, shape=shape_of(dw)[:-1] + (1,) + shape_of(dw)[-1:]),
+                         e, axis=nd - 1)
+
+
+def _eig_vjp(i, g, primals, out):
+    a = primals[0]
+    w, v = _unpack_eigh(out)
+    gw, gv = _unpack_eigh(g)
+    n = shape_of(v)[-1]
+    s = P.sum_(gv * v, axis=(ndim_of(v) - 2,))              # sum_i gV_ik V_ik
+    col = lambda x: P.reshape(x, shape=shape_of(x)[:-1] + (1, n))   # noqa: E731
+    if dtype_of(v).kind == "c":
+        ge = gv - P.conjugate(v) * col(P.real(s))
+        rows = _largest_rows(v)
+        b = -P.imag(s) / P.real(_pick(v, rows))
+        ge = ge + P.scatter_add(b * 1j, idx=_pick_index(v, rows), shape=shape_of(v))
+    else:
+        ge = gv - v * col(s)
+    vt = _T(v)
+    h = _diag_embed(gw) + _gap_matrix(w, _mm(vt, ge)) * _mm(vt, ge)
+    ga = _mm(_T(inv_prim(v)), _mm(h, vt))
+    return P.project(ga, a)
+
+
+def _pick_index(x, rows):
+    return _batch_index(rows.shape[:-1]) + (rows, np.arange(shape_of(x)[-1]))
+
+
+eig_prim = P.register(P.Primitive("eig", _eig_impl, _eig_jvp, _eig_vjp))
+
+
+@implements(np.linalg.eig, convention="eigenvectors in NumPy's gauge (unit norm, largest "
+                                      "component real); repeated eigenvalues: NaN where "
+                                      "the eigenvector derivative would be needed")
+def eig(a):
+    _square("eig", a)
+    w, v = _unpack_eigh(eig_prim(a))
+    return np.linalg._linalg.EigResult(w, v)
+
+
+@implements(np.linalg.eigvals)
+def eigvals(a):
+    return eig(a)[0]

@@ -381,3 +381,8 @@ case("np.real/imag/conj/angle/abs of complex values",
      lambda x, y: np.real(np.exp(x + 1j * y)) + np.imag((x + 1j * y) ** 2) * np.angle(x + 1j * y)
      + np.abs(np.conj(x * (1 + 2j) + y)) + (x + 1j * y).real * (x - 1j * y).imag
      + np.real_if_close(x + 0j) + (x + 2j).conj().imag, away(2, 3, seed=52), away(2, 3, seed=53))
+
+ROT = np.array([[0.5, 1.2, 0.1], [-1.1, 0.4, 0.3], [0.2, -0.3, 2.0]])   # a complex pair
+case("np.linalg.eig/eigvals", [np.linalg.eig, np.linalg.eigvals],
+     lambda a, b: _c(np.linalg.eig(a)[1]) + _c(np.linalg.eigvals(a))
+     + np.linalg.eig(b).eigenvectors * np.linalg.eigvals(b), ROT, SPD + NS)

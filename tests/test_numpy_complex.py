@@ -46,6 +46,8 @@ COMPLEX_CASES = [
      + np.inner(a, w) + np.outer(w, w)[0] + np.einsum("ij,j->i", a, w), (SQ, W)),
     ("solve/inv/det", lambda a, w: np.linalg.solve(a, w) + np.linalg.inv(a)[0]
      + np.linalg.det(a), (SQ, W)),
+    ("eig/eigvals of a complex matrix", lambda a: np.linalg.eig(a)[1] + np.linalg.eigvals(a),
+     (SQ * 0.5,)),
     ("norm", lambda z: np.linalg.norm(z) + np.linalg.norm(z, axis=1).sum()
      + np.linalg.norm(z, 1) + np.linalg.norm(z, np.inf, axis=0).sum(), (Z,)),
     ("fft of complex input", lambda z: np.fft.fft(z) + np.fft.ifft2(z) + np.fft.fftn(z, s=(3, 4), axes=(0, 1))[:2, :3]

@@ -517,6 +517,26 @@ def full_rank_cases(draw, name, tall_only=False):
     return Case(lambda a: prim(a), [a], f"{name}({a.shape})", draw(seeds))
 
 
+@st.composite
+def eig_cases(draw):
+    # A = S B S^-1: B block diagonal with spaced real eigenvalues or a complex pair a +- bi
+    # (b >= 0.4), S a generic well-conditioned matrix
+    n = draw(st.integers(1, 3))
+    batch = _batch(draw)
+
+    def make():
+        vals = _spectrum(draw, n, lo=-1.0)
+        b = np.diag(vals)
+        if n >= 2 and draw(st.booleans()):
+            b[0, 1], b[1, 0], b[1, 1] = vals[1] - vals[0], vals[0] - vals[1], vals[0]
+        rng = np.random.default_rng(draw(st.integers(0, 2 ** 32 - 1)))
+        sm = np.eye(n) + 0.3 * rng.standard_normal((n, n))
+        return sm @ b @ np.linalg.inv(sm)
+
+    a = _matrices(draw, batch, make)
+    return Case(lambda a: _to_real(P.TABLE["eig"](a)), [a], f"eig({a.shape})", draw(seeds))
+
+
 _EINSUM_SPECS = [
     ("ij,jk->ik", [(2, 3), (3, 2)]), ("ij->ji", [(2, 3)]), ("i,i->", [(3,), (3,)]),
     ("bij,bjk->bik", [(2, 2, 3), (2, 3, 1)]), ("ij,ij->ij", [(1, 3), (2, 3)]),
@@ -565,6 +585,7 @@ def fft_cases(draw, name):
 
 
 STRUCTURAL = {
+    "eig": eig_cases(),
     "fft": fft_cases("fft"),
     "rfft": fft_cases("rfft"),
     "irfft": fft_cases("irfft"),
