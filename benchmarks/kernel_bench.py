@@ -19,6 +19,7 @@ QUICK_JVP = ((10_000, 1), (1_000_000, 1), (500, 64))
 QUICK_VJP = (10_000, 1_000_000)
 TINY_JVP, TINY_VJP = ((50, 2),), (50,)
 WIN = 1.05      # a kernel "wins" a configuration when it is at least 5% faster
+NO_LOSS = 0.95  # ... and "loses" one when it is more than 5% slower
 
 
 def inputs(prim, rng, shape):
@@ -109,18 +110,25 @@ def _speedups(cells, pred):
 
 
 def _jvp_verdict(cells):
-    """The fewest directions k from which the kernel wins every measured configuration
-    with at least 10^4 elements times directions (None: it never does)."""
-    def big(key):
-        n, k = (int(v.split("=")[1]) for v in key.split(","))
-        return n * k >= 10_000
+    """The fewest directions k from which the kernel wins (>= WIN) every measured
+    configuration with at least 10^4 elements times directions and does not lose
+    (>= NO_LOSS) the smaller ones; None when there is no such k."""
+    def nk(key):
+        return [int(v.split("=")[1]) for v in key.split(",")]
+
+    def _size(key):
+        n, k = nk(key)
+        return n * k
     for k0 in (1, 8, 64):
-        s = _speedups(cells, lambda key: big(key) and int(key.split("k=")[1]) >= k0)
-        if s and min(s) >= WIN:
+        big = _speedups(cells, lambda key: nk(key)[1] >= k0 and _size(key) >= 10_000)
+        small = _speedups(cells, lambda key: nk(key)[1] >= k0 and _size(key) < 10_000)
+        if big and min(big) >= WIN and min(small, default=NO_LOSS) >= NO_LOSS:
             return k0
     return None
 
 
 def _vjp_verdict(cells):
-    s = _speedups(cells, lambda key: int(key.split("=")[1]) >= 10_000)
-    return bool(s) and min(s) >= WIN
+    """Wins (>= WIN) from 10^4 elements on, and does not lose (>= NO_LOSS) below."""
+    big = _speedups(cells, lambda key: int(key.split("=")[1]) >= 10_000)
+    small = _speedups(cells, lambda key: int(key.split("=")[1]) < 10_000)
+    return bool(big) and min(big) >= WIN and min(small, default=NO_LOSS) >= NO_LOSS

@@ -211,7 +211,8 @@ def deep_chain(ctx):
     F = lambda y: chain(y, steps)  # noqa: E731
     contenders = _grad_contenders(ctx, F, y0, jit=False,
                                   jit_note="not meaningful: a 10^5-operation unrolled trace")
-    row = ctx.row("deep_chain", f"{ops:.0e} ops".replace("e+0", "e"), "grad", lambda: chain(y0, steps), contenders, want,
+    case = f"{ops:.0e} ops".replace("e+0", "e")
+    row = ctx.row("deep_chain", case, "grad", lambda: chain(y0, steps), contenders, want,
                   f_label="Python floats", params={"ops": ops})
     row["extra"] = _chain_extras(ctx, F, y0, contenders, ops)
     yield row

@@ -53,13 +53,17 @@ MIN_SIZE = 2048
 #: k = 1 and win once k directions share them). Reverse: the primitives whose cotangent
 #: kernel wins. Dropped, and why, in the README's Benchmarks section.
 JVP_OPS = {
-    "tanh": 1, "tan": 1, "log": 1, "sqrt": 1, "arctan": 1, "log1p": 1, "expm1": 1,
-    "absolute": 1, "multiply": 1, "divide": 1, "arctan2": 1, "maximum": 1, "minimum": 1,
-    "exp": 8, "sin": 8, "cos": 8,
+    "tanh": 1, "tan": 1, "log": 1, "log2": 1, "log10": 1, "log1p": 1, "sqrt": 1, "cbrt": 1,
+    "arctan": 1, "arcsin": 1, "arccos": 1, "arcsinh": 1, "arccosh": 1, "arctanh": 1,
+    "absolute": 1, "fabs": 1, "reciprocal": 1, "exp2": 1, "multiply": 1, "divide": 1,
+    "arctan2": 1, "hypot": 1, "maximum": 1, "minimum": 1,
+    "exp": 8, "expm1": 8, "square": 8, "sin": 8, "cos": 8, "logaddexp": 8, "logaddexp2": 8,
 }
 VJP_OPS = frozenset({
-    "tanh", "tan", "exp", "log", "sqrt", "arctan", "log1p", "expm1", "absolute",
-    "divide", "arctan2", "maximum", "minimum", "sin", "cos",
+    "tanh", "tan", "exp", "expm1", "exp2", "log", "log2", "log10", "log1p", "sqrt", "cbrt",
+    "square", "reciprocal", "sin", "cos", "arctan", "arcsin", "arccos", "arcsinh",
+    "arccosh", "arctanh", "absolute", "fabs", "divide", "arctan2", "hypot", "maximum",
+    "minimum",
 })
 
 
