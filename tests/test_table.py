@@ -26,7 +26,6 @@ Tolerances (float64, unit round-off eps = 2.2e-16):
 Kinks (abs at 0, ties of maximum/minimum) are kept >= 0.01 away, which is more than 100
 times the largest step a finite difference takes (h |direction| <= 1e-3).
 """
-import math
 
 import numpy as np
 import pytest
