@@ -395,6 +395,7 @@ _install()
 # ------------------------------------------------------------------------------------
 from . import shapes as _shapes, reductions as _reductions  # noqa: E402,F401
 from . import complexnum as _complexnum, linalg as _linalg, fft as _fft  # noqa: E402,F401
+from . import numeric as _numeric  # noqa: E402,F401
 
 # Piecewise-constant functions and index searches: evaluated on the values, no derivative.
 FUNCTIONS.update({fn: _plain(fn) for fn in (

@@ -533,3 +533,96 @@ class _OuterTable(dict):
 
 
 UFUNC_METHODS["outer"] = _OuterTable()
+
+
+# ------------------------------------------------------------------------------------
+# Order statistics (through np.sort) and finite differences of data
+# ------------------------------------------------------------------------------------
+_ORDER = ("through np.sort: at ties each order statistic takes the derivative of the "
+          "input the stable argsort puts there")
+
+
+def _quantile_sorted(s, q, axis):
+    """Linear interpolation (NumPy's default method) in data ``s`` sorted along ``axis``."""
+    n = shape_of(s)[axis]
+    q = np.asarray(q, dtype=np.float64)
+    pos = q * (n - 1)
+    lo = np.floor(pos).astype(np.intp)
+    hi = np.minimum(lo + 1, n - 1)
+    frac = (pos - lo).astype(np.result_type(dtype_of(s), np.float32))
+    from .shapes import take
+    a, b = take(s, lo, axis=axis), take(s, hi, axis=axis)
+    if q.ndim:
+        a, b = moveaxis(a, axis, 0), moveaxis(b, axis, 0)
+        frac = frac.reshape(frac.shape + (1,) * (ndim_of(a) - frac.ndim))
+    # NumPy's lerp: a + (b - a) t, written from the nearer end for t >= 1/2
+    return P.where(frac >= 0.5, b - (b - a) * (1.0 - frac), a + (b - a) * frac)
+
+
+@implements(np.quantile, convention=_ORDER)
+def quantile(a, q, axis=None, out=None, overwrite_input=False, method="linear",
+             keepdims=False, *, weights=None, interpolation=None):
+    _no_out("numpy.quantile", out)
+    if method != "linear" or interpolation is not None or weights is not None:
+        raise NotDifferentiableError(f"numpy.quantile(..., method={method!r})",
+                                     hint="Only the default method='linear' is supported.")
+    from .shapes import sort
+    orig = shape_of(a)
+    axes = tuple(range(len(orig))) if axis is None else _axes(axis, len(orig))
+    if len(axes) == 1:
+        ax = axes[0]
+    else:
+        a = _gather_axes(a, axes) if orig else reshape(a, (1,))
+        ax = ndim_of(a) - 1
+    r = _quantile_sorted(sort(a, axis=ax), primal(q), ax)
+    if keepdims:
+        kept = tuple(1 if d in axes else n for d, n in enumerate(orig))
+        r = reshape(r, np.shape(primal(q)) + kept)
+    return r
+
+
+@implements(np.percentile, convention=_ORDER)
+def percentile(a, q, axis=None, out=None, overwrite_input=False, method="linear",
+               keepdims=False, *, weights=None, interpolation=None):
+    return quantile(a, np.asarray(primal(q)) / 100.0, axis=axis, out=out, method=method,
+                    keepdims=keepdims, weights=weights, interpolation=interpolation)
+
+
+@implements(np.median, convention=_ORDER)
+def median(a, axis=None, out=None, overwrite_input=False, keepdims=False):
+    return quantile(a, 0.5, axis=axis, out=out, keepdims=keepdims)
+
+
+@implements(np.gradient)
+def gradient(f, *varargs, axis=None, edge_order=1):
+    nd = ndim_of(f)
+    axes = list(range(nd)) if axis is None else [
+        _norm_axis(x, nd) for x in np.atleast_1d(axis)]
+    if len(varargs) == 0:
+        spacing = [1.0] * len(axes)
+    elif len(varargs) == 1 and np.ndim(varargs[0]) == 0:
+        spacing = [varargs[0]] * len(axes)
+    else:
+        spacing = list(varargs)
+    if len(spacing) != len(axes) or builtins.any(np.ndim(h) != 0 for h in spacing):
+        raise NotDifferentiableError(
+            "numpy.gradient with coordinate arrays",
+            hint="Only scalar (uniform) spacings are supported.")
+    from .numpy_dispatch import concatenate
+    out = []
+    for ax, h in zip(axes, spacing):
+        n = shape_of(f)[ax]
+        if n < edge_order + 1:
+            raise ValueError("Shape of array too small to calculate a numerical gradient, "
+                             "at least (edge_order + 1) elements are required.")
+        s = lambda lo, hi: take_slice(f, ax, slice(lo, hi))    # noqa: E731
+        interior = (s(2, n) - s(0, n - 2)) / (2.0 * h) if n > 2 else None
+        if edge_order == 1:
+            first = (s(1, 2) - s(0, 1)) / h
+            last = (s(n - 1, n) - s(n - 2, n - 1)) / h
+        else:
+            first = (-1.5 * s(0, 1) + 2.0 * s(1, 2) - 0.5 * s(2, 3)) / h
+            last = (0.5 * s(n - 3, n - 2) - 2.0 * s(n - 2, n - 1) + 1.5 * s(n - 1, n)) / h
+        parts = [first] + ([interior] if interior is not None else []) + [last]
+        out.append(concatenate(parts, axis=ax))
+    return out[0] if len(out) == 1 else tuple(out)

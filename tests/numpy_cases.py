@@ -386,3 +386,20 @@ ROT = np.array([[0.5, 1.2, 0.1], [-1.1, 0.4, 0.3], [0.2, -0.3, 2.0]])   # a comp
 case("np.linalg.eig/eigvals", [np.linalg.eig, np.linalg.eigvals],
      lambda a, b: _c(np.linalg.eig(a)[1]) + _c(np.linalg.eigvals(a))
      + np.linalg.eig(b).eigenvectors * np.linalg.eigvals(b), ROT, SPD + NS)
+
+# ------------------------------------------------------------------------------------
+# Order statistics, differences of data, numerical utilities
+# ------------------------------------------------------------------------------------
+case("np.median/quantile/percentile", [np.median, np.quantile, np.percentile],
+     lambda x: np.median(x, axis=1) + np.median(x) + np.quantile(x, [0.1, 0.93], axis=1).sum(0)
+     + np.percentile(x, 30.0, axis=(0, 1), keepdims=True)[0, 0], spaced(3, 4))
+case("np.gradient", np.gradient,
+     lambda x: np.gradient(x)[0] + np.gradient(x, 0.5, axis=1) + np.gradient(x, edge_order=2)[1],
+     A)
+case("np.interp", np.interp,
+     lambda x, fp: np.interp(x, [0.0, 0.7, 1.5, 2.2], fp, right=-1.0),
+     np.array([-0.3, 0.2, 1.0, 1.9, 2.5]), rand(4, seed=60))
+case("np.polyval", np.polyval, lambda p, x: np.polyval(p, x), rand(4, seed=61), rand(3, seed=62))
+case("np.convolve/correlate", [np.convolve, np.correlate],
+     lambda a, v: np.convolve(a, v) + np.convolve(a, v, "same").sum()
+     + np.correlate(a, v, "full") * np.correlate(v, a).sum(), rand(5, seed=63), rand(3, seed=64))
