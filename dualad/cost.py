@@ -17,16 +17,24 @@ What auto does
 
 2. Later calls on inputs of the same shapes plan straight away from what the first call
    learnt (m and the work): no discovery pass at all. Each call times the mode it runs,
-   and measured times replace the model's estimates. When the model puts the other mode
-   within a factor of 2 of the measured one, the other mode is measured too (at most a
-   few times, only while the two are close), so close calls rest on measurements of this
-   function, not on the model.
+   and measured times replace the model's estimates. When the evidence (the model, or a
+   first, perhaps cold, timing) puts the other mode within a factor of 2 to 4, the other
+   mode is timed too: by running it when one pass of it is the whole Jacobian (forward
+   with n <= k, reverse with m = 1), else by a probe on the side -- one forward pass of
+   k directions, or the recorded pass and one sweep -- scaled to the whole Jacobian.
+   A mode is re-timed a few times while the two are close or the model disagrees with
+   its timings, and again now and then (``STALE``), so close calls rest on measurements
+   of this function, not on the model.
+
+Why the recorded pass first when n > k: if that guess is wrong, what is thrown away is
+one plain pass with a tape; a forward pass of 64 directions, the other candidate, costs
+more, and would be thrown away when reverse wins.
 
 The cost model (``CostModel``) has a few constants in seconds per unit of work (per
-primitive, per element, per multiply-add, for each kind of pass), fitted once per process
-by a tiny benchmark (``calibrate``, about 50 ms) and cached (``machine_model``). Inside
-``with fixed_model(model):`` auto decides from that model alone: no timing and no
-learning, so its choices are deterministic (the tests use this).
+pass, per primitive, per element, per multiply-add, for each kind of pass), fitted once
+per process by a tiny benchmark (``calibrate``, about 70 ms) and cached
+(``machine_model``). Inside ``with fixed_model(model):`` auto decides from that model
+alone: no timing and no learning, so its choices are deterministic (the tests use this).
 
 ``explain(f, x)`` prints (and returns as a ``CostReport``) n, m, the passes each mode
 needs, their estimated (and with ``measure=True`` measured) times, the memory the tape of
@@ -44,6 +52,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from . import api as _api
+from . import reverse as _reverse
 from .core import Box, dtype_of, shape_of
 from .forward import Dual, ForwardTrace
 from .tree import flatten, unflatten
@@ -109,8 +118,8 @@ def _flat_entries(trace):
     if not isinstance(a, _array.array) or not len(a):
         return 0, 0
     codes = np.frombuffer(a, dtype=np.int64)
-    leaves = int(np.count_nonzero(codes == -1))
-    generic = int(np.count_nonzero(codes == -2))
+    leaves = int(np.count_nonzero(codes == getattr(_reverse, "LEAF", -1)))
+    generic = int(np.count_nonzero(codes == getattr(_reverse, "GENERIC", -2)))
     return len(codes) - leaves - generic, leaves
 
 
@@ -155,10 +164,11 @@ def tape_memory(trace):
     """
     seen = {}
     flat = 0
-    for name in ("a", "b", "da", "db", "scalar"):
-        arr = getattr(trace, name, None)
+    for arr in getattr(trace, "__dict__", {}).values():   # the flat arrays of the tape
         if isinstance(arr, _array.array):
             flat += len(arr) * arr.itemsize
+        elif isinstance(arr, np.ndarray):
+            flat += _held_bytes(arr, seen)
     nodes = _generic_nodes(trace)
     inter = flat
     for node in nodes:
@@ -381,9 +391,9 @@ def fixed_model(model=None):
         _settings.reset(token)
 
 
-def _model():
-    s = _settings.get()
-    return s.model if s.model is not None else machine_model()
+def _model_of(settings):
+    """The model in force: the one of an enclosing ``fixed_model``, else the machine's."""
+    return settings.model if settings.model is not None else machine_model()
 
 
 # ------------------------------------------------------------------------------------
@@ -810,8 +820,7 @@ def _first_call(f, args, argnums, has_aux, table, key, n, sel, settings):
     rec = _api._Recording(f, args, argnums, has_aux)
     t_rec = now() - t0
     prof = Profile(n, _out_size(rec), k, tape_work(rec.trace))
-    model = settings.model if settings.model is not None else machine_model()
-    mode, _, why, _ = plan(prof, model, adaptive=False)
+    mode, _, why, _ = plan(prof, _model_of(settings), adaptive=False)
     if mode == REVERSE:
         jac = _api._jacobian_from(rec, has_aux)
         if adaptive:
@@ -908,7 +917,7 @@ def explain(f, *args, argnums=0, has_aux=False, measure=False, repeat=5, model=N
     settings = _settings.get()
     adaptive = settings.adaptive and model is None
     if model is None:
-        model = settings.model if settings.model is not None else machine_model()
+        model = _model_of(settings)
     n, key, _ = _inputs(args, argnums, has_aux)
     k = max(1, min(n, _api.DEFAULT_CHUNK))
     rec = _api._Recording(f, args, argnums, has_aux)
