@@ -578,19 +578,26 @@ def quantile(a, q, axis=None, out=None, overwrite_input=False, method="linear",
     if keepdims:
         kept = tuple(1 if d in axes else n for d, n in enumerate(orig))
         r = reshape(r, np.shape(primal(q)) + kept)
-    return r
+    return _numpys_dtype(r, np.quantile, r, primal(q))
+
+
+def _numpys_dtype(r, fn, a, *args):
+    """``r`` in the dtype NumPy's ``fn`` gives for data of a's dtype (probed on one zero)."""
+    want = fn(np.zeros(1, dtype=dtype_of(a)), *args).dtype
+    return r if dtype_of(r) == want else astype(r, want)
 
 
 @implements(np.percentile, convention=_ORDER)
 def percentile(a, q, axis=None, out=None, overwrite_input=False, method="linear",
                keepdims=False, *, weights=None, interpolation=None):
-    return quantile(a, np.asarray(primal(q)) / 100.0, axis=axis, out=out, method=method,
-                    keepdims=keepdims, weights=weights, interpolation=interpolation)
+    r = quantile(a, np.asarray(primal(q)) / 100.0, axis=axis, out=out, method=method,
+                 keepdims=keepdims, weights=weights, interpolation=interpolation)
+    return _numpys_dtype(r, np.percentile, a, primal(q))
 
 
 @implements(np.median, convention=_ORDER)
 def median(a, axis=None, out=None, overwrite_input=False, keepdims=False):
-    return quantile(a, 0.5, axis=axis, out=out, keepdims=keepdims)
+    return _numpys_dtype(quantile(a, 0.5, axis=axis, out=out, keepdims=keepdims), np.median, a)
 
 
 @implements(np.gradient)
