@@ -27,9 +27,10 @@ RESULTS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "results")
 class Context:
     """What the workloads need: options, peers, and ``row`` (check, then time)."""
 
-    def __init__(self, quick, peer_names, progress=True, tiny=False):
+    def __init__(self, quick, peer_names, progress=True, tiny=False, ab_kernels=False):
         self.quick = quick or tiny
         self.tiny = tiny
+        self.ab_kernels = ab_kernels
         self.peers = tuple(peer_names)
         self.budget = 0.05 if tiny else 1.0 if quick else 4.0
         self.min_rounds = 3
@@ -107,6 +108,9 @@ def _parse(argv):
                         "'none' for dualad alone)")
     p.add_argument("--out", default=RESULTS, help="directory for results.json/.md/.png")
     p.add_argument("--no-plot", action="store_true", help="skip the PNG")
+    p.add_argument("--ab-kernels", action="store_true",
+                   help="also time every dualad contender with its fused elementwise "
+                        "kernels off (the NumPy rules), side by side")
     p.add_argument("--tiny", action="store_true",
                    help="tiny sizes, minimal timing: a smoke test of the runner, not a "
                         "measurement")
@@ -129,7 +133,8 @@ def main(argv=None):
             print(f"unknown peer {p!r}; choose from {', '.join(peers.PEERS)}",
                   file=sys.stderr)
             return 2
-    ctx = Context(args.quick, wanted_peers, progress=not args.quiet, tiny=args.tiny)
+    ctx = Context(args.quick, wanted_peers, progress=not args.quiet, tiny=args.tiny,
+                  ab_kernels=args.ab_kernels)
     for p in wanted_peers:
         ctx.say(f"loading {p}")
         if peers.load(p) is None:

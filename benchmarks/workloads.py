@@ -59,6 +59,29 @@ TOLERANCE = 1e-8
 # ------------------------------------------------------------------------------------
 # Helpers shared by the workloads
 # ------------------------------------------------------------------------------------
+def without_kernels(fn):
+    """``fn`` run with dualad's fused elementwise kernels off (the NumPy rules)."""
+    from dualad import kernels as K
+
+    def run():
+        saved = K.JVP_OPS, K.VJP_OPS
+        K.JVP_OPS, K.VJP_OPS = {}, frozenset()
+        try:
+            return fn()
+        finally:
+            K.JVP_OPS, K.VJP_OPS = saved
+    return run
+
+
+def _ab(ctx, contenders):
+    """With --ab-kernels: each dualad contender again, kernels off, in the same row."""
+    if not ctx.ab_kernels:
+        return contenders
+    extra = [Contender(c.label + " (no kernels)", "dualad-numpy", without_kernels(c.fn))
+             for c in contenders if isinstance(c, Contender) and c.lib == "dualad"]
+    return contenders + extra
+
+
 def _peer(ctx, name):
     return peers.load(name) if name in ctx.peers else None
 
@@ -74,7 +97,7 @@ def _grad_contenders(ctx, F, x, torch_F=None, mygrad_F=None, jax_F=None, autogra
     """dualad, autograd, JAX (eager and jit), torch, mygrad computing grad F at x (an array
     or a float, or a tuple of arrays for several parameters)."""
     multi = isinstance(x, tuple)
-    out = [Contender("dualad", "dualad", lambda: ad.grad(F)(x))]
+    out = _ab(ctx, [Contender("dualad", "dualad", lambda: ad.grad(F)(x))])
 
     ag = _peer(ctx, "autograd")
     if ag is None:
@@ -405,6 +428,7 @@ def jac_sweep(ctx):
         cs = [Contender("dualad jacfwd", "dualad", lambda f=f: ad.jacfwd(f)(x)),
               Contender("dualad jacrev", "dualad", lambda f=f: ad.jacrev(f)(x)),
               Contender("dualad auto", "dualad", lambda f=f: ad.jacobian(f)(x))]
+        cs = _ab(ctx, cs)
         ag = _peer(ctx, "autograd")
         if ag:
             anp = ag["np"]
@@ -464,7 +488,7 @@ def hessian(ctx):
     v = _rosen_variants(ctx)
     for n in ((5,) if ctx.tiny else (10, 100, 500)):
         x = np.random.default_rng(RNG_SEED + n).uniform(-1.2, 1.2, n)
-        cs = [Contender("dualad", "dualad", lambda x=x: ad.hessian(rosen_vec)(x))]
+        cs = _ab(ctx, [Contender("dualad", "dualad", lambda x=x: ad.hessian(rosen_vec)(x))])
         if "autograd" in v:
             ha = peers.load("autograd")["module"].hessian(v["autograd"])
             cs.append(Contender("autograd", "autograd", lambda ha=ha, x=x: ha(x)))
