@@ -36,8 +36,9 @@ import numpy as np
 from . import primitives as P
 from .core import Box, primal, shape_of, ndim_of, dtype_of
 from .errors import NotDifferentiableError
-from .numpy_dispatch import (EXTRA_UFUNCS, FUNCTIONS, _no_out, _seen, _unsupported_kwargs,
-                             dot, implements, matmul, moveaxis, ravel, reshape, transpose)
+from .numpy_dispatch import (EXTRA_UFUNCS, FUNCTIONS, _no_out, _plain, _seen,
+                             _unsupported_kwargs, dot, implements, matmul, moveaxis, ravel,
+                             reshape, transpose)
 from .reductions import amax, amin, safe_sqrt
 from .numpy_dispatch import sum as sum_
 from .shapes import diagonal
@@ -960,8 +961,7 @@ def cond(x, p=None):
     return norm(x, p, axis=(-2, -1)) * norm(inv(x), p, axis=(-2, -1))
 
 
-FUNCTIONS[np.linalg.matrix_rank] = lambda *a, **k: np.linalg.matrix_rank(
-    *(primal(x) for x in a), **{kk: primal(v) for kk, v in k.items()})
+FUNCTIONS[np.linalg.matrix_rank] = _plain(np.linalg.matrix_rank)
 
 
 # ------------------------------------------------------------------------------------

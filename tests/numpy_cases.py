@@ -249,8 +249,9 @@ case("indexing: basic, advanced (repeats accumulate), boolean", [],
 case("iteration over a traced array", [], lambda x: np.stack([r * i for i, r in enumerate(x)]), A)
 case("len/shape/ndim/size/dtype", [], lambda x: x * (len(x) + x.shape[1] + x.ndim + x.size
                                                    + (x.dtype.kind == "f")), A)
-case("x.astype", ".astype", lambda x: x.astype(np.float32).astype(np.float64) * 0.0 + x.astype("float64"),
-     A)
+case("x.astype/np.astype", [".astype", np.astype],
+     lambda x: x.astype(np.float32).astype(np.float64) * 0.0 + x.astype("float64")
+     + np.astype(x, np.float64), A)
 case("x.dot", ".dot", lambda x, y: x.dot(y), A, rand(4, 2))
 case("np.dot", np.dot,
      lambda a, b, c: np.dot(a, b) + np.dot(a[0], c) + np.dot(b.T[0], c) * np.dot(2.0, a)[:, :2],
@@ -284,7 +285,8 @@ case("np.einsum sublists and broadcasting", np.einsum,
      M, NS)
 case("np.kron", np.kron, lambda a, b: np.kron(a, b) + np.kron(a[0], b).sum(), rand(2, 2),
      rand(2, 3, seed=38))
-case("np.cross", np.cross, lambda a, b: np.cross(a, b) + np.cross(a, b, axisa=0, axisb=0).T,
+case("np.cross/linalg.cross", [np.cross, np.linalg.cross],
+     lambda a, b: np.cross(a, b) + np.cross(a, b, axisa=0, axisb=0).T + np.linalg.cross(b, a),
      M, NS)
 case("np.vecdot/linalg.vecdot/outer/tensordot/matmul",
      [np.vecdot, np.linalg.vecdot, np.linalg.outer, np.linalg.tensordot, np.linalg.matmul],
