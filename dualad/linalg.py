@@ -234,6 +234,23 @@ def vecdot(x1, x2, /, *, axis=-1, out=None, **kw):
 
 FUNCTIONS[np.linalg.matmul] = matmul
 EXTRA_UFUNCS[np.vecdot] = lambda x1, x2, axis=-1: vecdot(x1, x2, axis=axis)
+
+
+def matvec(x1, x2, /):
+    """np.matvec: x1 (..., m, n) times vectors x2 (..., n)."""
+    return P.getitem(matmul(x1, P.reshape(x2, shape=shape_of(x2) + (1,))), idx=(Ellipsis, 0))
+
+
+def vecmat(x1, x2, /):
+    """np.vecmat: conj(x1) (..., m) times matrices x2 (..., m, n)."""
+    if dtype_of(x1).kind == "c":
+        x1 = P.conjugate(x1)
+    return P.getitem(matmul(P.reshape(x1, shape=shape_of(x1)[:-1] + (1,) + shape_of(x1)[-1:]),
+                            x2), idx=(Ellipsis, 0, slice(None)))
+
+
+EXTRA_UFUNCS[np.matvec] = matvec
+EXTRA_UFUNCS[np.vecmat] = vecmat
 _seen[0] = -1   # rebuild the ufunc table with the entries above
 
 

@@ -633,3 +633,90 @@ def gradient(f, *varargs, axis=None, edge_order=1):
         parts = [first] + ([interior] if interior is not None else []) + [last]
         out.append(concatenate(parts, axis=ax))
     return out[0] if len(out) == 1 else tuple(out)
+
+
+@implements(np.nanvar)
+def nanvar(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, where=None,
+           mean=None, correction=None):
+    _no_out("numpy.nanvar", out)
+    _unsupported_kwargs("numpy.nanvar", {"where": where, "mean": mean})
+    if correction is not None:
+        ddof = correction
+    ok = ~np.isnan(primal(a))
+    count = np.sum(ok, axis=axis, keepdims=True).astype(np.result_type(dtype_of(a),
+                                                                       np.float32))
+    m = nansum(a, axis=axis, keepdims=True) / count
+    d = P.where(ok, a - m, 0.0)
+    r = sum_(_abs2(d), axis=axis, keepdims=keepdims) / np.maximum(
+        count if keepdims else np.squeeze(count, axis=_axes(axis, ndim_of(a)))
+        - ddof, 0)
+    return r if dtype is None else astype(r, dtype)
+
+
+@implements(np.nanstd, convention="derivative 0 where the data are constant (zero variance)")
+def nanstd(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, where=None,
+           mean=None, correction=None):
+    return safe_sqrt(nanvar(a, axis=axis, dtype=dtype, out=out, ddof=ddof, keepdims=keepdims,
+                            where=where, mean=mean, correction=correction))
+
+
+@implements(np.cov)
+def cov(m, y=None, rowvar=True, bias=False, ddof=None, fweights=None, aweights=None, *,
+        dtype=None):
+    if fweights is not None or aweights is not None:
+        raise NotDifferentiableError("numpy.cov(..., fweights/aweights=...)")
+    from .numpy_dispatch import concatenate
+    from .shapes import _atleast
+    x = _atleast(m, 2)
+    if not rowvar and ndim_of(x) > 1 and shape_of(x)[0] != 1:
+        x = P.transpose(x, axes=(1, 0))
+    if y is not None:
+        yy = _atleast(y, 2)
+        if not rowvar and shape_of(yy)[0] != 1:
+            yy = P.transpose(yy, axes=(1, 0))
+        x = concatenate([x, yy], axis=0)
+    if ddof is None:
+        ddof = 0 if bias else 1
+    n = shape_of(x)[1]
+    from .numpy_dispatch import mean as mean_
+    xc = x - mean_(x, axis=1, keepdims=True)
+    xt = P.transpose(xc, axes=(1, 0))
+    if dtype_of(xt).kind == "c":
+        xt = P.conjugate(xt)
+    c = P.matmul(xc, xt) / float(n - ddof)
+    c = reshape(c, ()) if shape_of(c) == (1, 1) else c
+    want = np.result_type(dtype_of(m), np.float64) if dtype is None else np.dtype(dtype)
+    return c if dtype_of(c) == want else astype(c, want)
+
+
+@implements(np.corrcoef)
+def corrcoef(x, y=None, rowvar=True, *, dtype=None):
+    c = cov(x, y, rowvar, dtype=dtype)
+    if ndim_of(c) == 0:
+        return c / c
+    from .shapes import diagonal
+    d = P.sqrt(diagonal(c))
+    n = shape_of(d)[0]
+    c = c / P.reshape(d, shape=(n, 1))
+    c = c / P.reshape(d, shape=(1, n))
+    return P.maximum(P.minimum(c, 1.0), -1.0) if dtype_of(c).kind != "c" else c
+
+
+@implements(np.ediff1d)
+def ediff1d(ary, to_end=None, to_begin=None):
+    from .numpy_dispatch import concatenate
+    d = diff(ravel(ary))
+
+    def edge(e):       # NumPy casts to_begin/to_end to ary's dtype
+        e = ravel(e if isinstance(e, Box) else np.asarray(e))
+        return e if dtype_of(e) == dtype_of(d) else astype(e, dtype_of(d))
+    parts = ([edge(to_begin)] if to_begin is not None else []) + [d] + (
+        [edge(to_end)] if to_end is not None else [])
+    return concatenate(parts) if len(parts) > 1 else d
+
+
+@implements(np.unwrap, convention="the added multiples of the period are constants: "
+                                  "derivative 1")
+def unwrap(p, discont=None, axis=-1, *, period=2 * np.pi):
+    v = primal(p)
+    return p + (np.unwrap(v, discont=discont, axis=axis, period=period) - v)

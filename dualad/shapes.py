@@ -631,3 +631,62 @@ for _f, _fix in [
     (np.fill_diagonal, "add np.diag(values) or use np.where(np.eye(n, dtype=bool), v, x)"),
 ]:
     implements(_f)(_in_place(f"numpy.{_f.__name__}", _fix))
+
+
+@implements(np.broadcast_arrays)
+def broadcast_arrays(*args, subok=False):
+    shape = np.broadcast_shapes(*(shape_of(a) for a in args))
+    return tuple(a if shape_of(a) == shape else (
+        P.broadcast_to(a, shape=shape) if isinstance(a, Box) else np.broadcast_to(a, shape))
+        for a in args)
+
+
+@implements(np.resize)
+def resize(a, new_shape):
+    new_shape = (int(new_shape),) if np.ndim(new_shape) == 0 else tuple(new_shape)
+    return gather(a, np.resize(element_numbers(shape_of(a)), new_shape))
+
+
+@implements(np.vander)
+def vander(x, N=None, increasing=False):
+    n = shape_of(x)[0]
+    N = n if N is None else int(N)
+    powers = np.arange(N) if increasing else np.arange(N - 1, -1, -1)
+    cols = [P.power(x, float(k)) if k > 1 else (x if k == 1 else P.power(x, 0.0))
+            for k in powers]
+    return stack(cols, axis=1)
+
+
+@implements(np.logspace)
+def logspace(start, stop, num=50, endpoint=True, base=10.0, dtype=None, axis=0):
+    y = linspace(start, stop, num=num, endpoint=endpoint, axis=axis)
+    r = P.power(np.asarray(base) if not isinstance(base, Box) else base, y)
+    if dtype is not None:
+        from .numpy_dispatch import astype
+        r = astype(r, dtype)
+    return r
+
+
+@implements(np.insert)
+def insert(arr, obj, values, axis=None):
+    """Element numbers of arr and of values (negative) go through np.insert itself; the
+    result is a gather from the concatenation of both."""
+    if axis is None:
+        arr, axis = ravel(arr), 0
+    nd = ndim_of(arr)
+    axis = _norm_axis(axis, nd)
+    nums = element_numbers(shape_of(arr))
+    values = _as_array(values)
+    if dtype_of(values) != dtype_of(arr):     # NumPy casts the values to arr's dtype
+        from .numpy_dispatch import astype
+        values = astype(values, dtype_of(arr)) if isinstance(values, Box) else \
+            values.astype(dtype_of(arr))
+    vshape = np.insert(np.zeros(shape_of(arr)), obj, np.zeros(shape_of(values)), axis=axis)
+    marker = -1 - np.arange(math.prod(shape_of(values))).reshape(shape_of(values)) \
+        if shape_of(values) else np.array(-1)
+    index = np.insert(nums, obj, marker, axis=axis)
+    if index.shape != vshape.shape:
+        raise NotDifferentiableError("numpy.insert with these values")
+    size = math.prod(shape_of(arr))
+    pool = concatenate([ravel(arr), ravel(values)], axis=0)
+    return P.getitem(pool, idx=np.where(index >= 0, index, size - 1 - index))

@@ -405,3 +405,22 @@ case("np.polyval", np.polyval, lambda p, x: np.polyval(p, x), rand(4, seed=61), 
 case("np.convolve/correlate", [np.convolve, np.correlate],
      lambda a, v: np.convolve(a, v) + np.convolve(a, v, "same").sum()
      + np.correlate(a, v, "full") * np.correlate(v, a).sum(), rand(5, seed=63), rand(3, seed=64))
+case("np.nanvar/nanstd", [np.nanvar, np.nanstd],
+     lambda x: np.nanvar(x, axis=1) + np.nanstd(x, ddof=1)
+     + np.nanvar(x, axis=0, keepdims=True)[0, :3], AN)
+case("np.cov/corrcoef", [np.cov, np.corrcoef],
+     lambda x: np.cov(x) + np.cov(x, bias=True) + np.cov(x[0], x[1]).sum()
+     + np.cov(x, rowvar=False)[:3, :3] + np.corrcoef(x) * np.corrcoef(x[0], x[1]).sum(), A)
+case("np.ediff1d/unwrap", [np.ediff1d, np.unwrap],
+     lambda x: np.ediff1d(x, to_begin=[1.0], to_end=x[0, :2])[:12] + np.unwrap(x * 4).ravel(),
+     A)
+case("np.broadcast_arrays/resize/insert", [np.broadcast_arrays, np.resize, np.insert],
+     lambda x, v: np.broadcast_arrays(x, v)[1] * np.broadcast_arrays(x, v)[0]
+     + np.resize(x, (4, 3)).T + np.insert(x, 1, v, axis=0)[1:]
+     + np.insert(x, [0, 2], 5.0, axis=0)[:3] + np.insert(x, 3, v[:2])[:12].reshape(3, 4),
+     A, rand(4, seed=65))
+case("np.vander/logspace", [np.vander, np.logspace],
+     lambda v: np.vander(v) + np.vander(v, 4, increasing=True) + np.logspace(v[0], v[1], 4, base=2.0),
+     rand(4, seed=66))
+case("np.matvec/vecmat", [np.matvec, np.vecmat],
+     lambda x, v: np.matvec(x, v) + np.vecmat(v[:3], x).sum(), A, rand(4, seed=67))
