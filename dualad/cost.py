@@ -462,16 +462,18 @@ class Profile:
             est = self._est = (model, model.estimates(self.work, self.n, self.m, self.k))
         return est[1]
 
-    def decide(self, model, adaptive):
+    def decide(self, model, adaptive, count=True):
         """The ``Decision`` for the next call (re-planned every ``REPLAN`` calls once the
         timings have settled, and after each of the first few timings of a mode)."""
-        self._calls += 1
+        if count:
+            self._calls += 1
         p = self._plan
         if p is not None and p[0] is model and p[1] == adaptive and self._calls % REPLAN:
             return p[2]
         mode, basis, why, probe = plan(self, model, adaptive)
         d = Decision(mode, self.n, self.m, self.k, basis, why, probe)
-        self._plan = (model, adaptive, d)
+        # A plan to time the other mode is for one call only: never reused.
+        self._plan = None if basis == "measuring" else (model, adaptive, d)
         return d
 
 
@@ -773,7 +775,13 @@ def auto_jacobian(f, argnums=0, has_aux=False):
 
 def _auto(f, args, argnums, has_aux, table, forward):
     settings = _settings.get()
-    n, key, sel = _inputs(args, argnums, has_aux)
+    # The signature of the inputs; inline for the common case (one float array), since
+    # this runs on every call.
+    x = args[argnums] if type(argnums) is int and -len(args) <= argnums < len(args) else None
+    if type(x) is np.ndarray and x.dtype.kind == "f":
+        n, key, sel = x.size, (argnums, has_aux, x.shape, x.dtype.char), None
+    else:
+        n, key, sel = _inputs(args, argnums, has_aux)
     prof = table.get(key)
     if prof is None:
         return _first_call(f, args, argnums, has_aux, table, key, n, sel, settings)
@@ -781,9 +789,15 @@ def _auto(f, args, argnums, has_aux, table, forward):
     if model is None:
         model = _machine if _machine is not None else machine_model()
     adaptive = settings.adaptive
-    decision = prof.decide(model, adaptive)
+    p = prof._plan                  # Profile.decide, inline
+    prof._calls += 1
+    if p is not None and p[0] is model and p[1] == adaptive and prof._calls % REPLAN:
+        decision = p[2]
+    else:
+        decision = prof.decide(model, adaptive, count=False)
+    mode = decision.mode
     t0 = now()
-    if decision.mode == REVERSE:
+    if mode == REVERSE:
         rec = _api._Recording(f, args, argnums, has_aux)
         m = _out_size(rec)
         if m != prof.m:         # the output size changed: learn afresh
@@ -793,13 +807,23 @@ def _auto(f, args, argnums, has_aux, table, forward):
         jac = _api._jacobian_from(rec, has_aux)
     else:
         jac = forward(*args)
-        m = _jac_size(jac, has_aux) // n if n else prof.m
+        size = jac.size if type(jac) is np.ndarray else _jac_size(jac, has_aux)
+        m = size // n if n else prof.m
         if m != prof.m:
             decision = Decision(FORWARD, n, m, prof.k, "discovery", ("resized", prof.m))
             prof = Profile(n, m, prof.k, None)
             _remember(table, key, prof)
     if adaptive:
-        prof.observe(decision.mode, now() - t0)
+        seconds = now() - t0
+        count = prof.count
+        c = count[mode]
+        if c > RECHECKS:            # Profile.observe, inline for a settled mode
+            count[mode] = c + 1
+            prof.last[mode] = prof._calls
+            b = prof.best[mode] * DRIFT
+            prof.best[mode] = seconds if seconds < b else b
+        else:
+            prof.observe(mode, seconds)
         if decision.probe is not None:
             prof.observe(decision.probe, _probe(decision.probe, f, args, argnums, has_aux, prof))
     return jac, decision

@@ -454,3 +454,23 @@ def test_crossover_sweep_rows():
     for r in rows:
         assert r.auto_mode in (FORWARD, REVERSE) and r.paired > 0
         assert r.best == min(r.forward, r.reverse) and r.ratio == r.auto / r.best
+
+
+def test_a_plan_to_time_the_other_mode_is_used_once():
+    model = CostModel.default()
+    p = _profile(n=1, m=1, work=Work(ops=5, elements=2, flops=1))
+    for t in (1e-4, 1e-4, 1e-4, 1e-4):
+        p.observe(FORWARD, t)
+    for t in (1.1e-4, 1.1e-4, 1.1e-4):
+        p.observe(REVERSE, t)
+    assert p.decide(model, True).basis == "measured"
+    assert p._plan is not None                     # a settled plan is reused ...
+    p._calls += cost.STALE
+    for _ in range(cost.REPLAN):                   # re-planned within REPLAN calls
+        d = p.decide(model, True)
+        if d.basis == "measuring":
+            break
+    assert (d.mode, d.basis) == (REVERSE, "measuring")
+    assert p._plan is None                         # ... a plan to time the other is not
+    p.observe(REVERSE, 1.1e-4)
+    assert p.decide(model, True).mode == FORWARD
