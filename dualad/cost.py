@@ -763,70 +763,69 @@ def auto_jacobian(f, argnums=0, has_aux=False):
     ``Decision``) says what its last call chose and why."""
     table = _profiles_of(f, {})
     forward = _api.jacfwd(f, argnums, has_aux)
+    simple = type(argnums) is int
 
     def jacfun(*args):
-        jac, jacfun.decision = _auto(f, args, argnums, has_aux, table, forward)
+        # This runs on every call, so the common path is written out inline.
+        settings = _settings.get()
+        x = args[argnums] if simple and -len(args) <= argnums < len(args) else None
+        if type(x) is np.ndarray and x.dtype.kind == "f":
+            n, key, sel = x.size, (argnums, has_aux, x.shape, x.dtype.char), None
+        else:
+            n, key, sel = _inputs(args, argnums, has_aux)
+        prof = table.get(key)
+        if prof is None:
+            jac, jacfun.decision = _first_call(f, args, argnums, has_aux, table, key, n, sel,
+                                               settings)
+            return jac
+        model = settings.model
+        if model is None:
+            model = _machine if _machine is not None else machine_model()
+        adaptive = settings.adaptive
+        p = prof._plan                  # Profile.decide, inline
+        prof._calls += 1
+        if p is not None and p[0] is model and p[1] == adaptive and prof._calls % REPLAN:
+            decision = p[2]
+        else:
+            decision = prof.decide(model, adaptive, count=False)
+        mode = decision.mode
+        t0 = now()
+        if mode == REVERSE:
+            rec = _api._Recording(f, args, argnums, has_aux)
+            m = _out_size(rec)
+            if m != prof.m:         # the output size changed: learn afresh
+                decision = Decision(REVERSE, n, m, prof.k, "discovery", ("resized", prof.m))
+                prof = Profile(n, m, prof.k, tape_work(rec.trace))
+                _remember(table, key, prof)
+            jac = _api._jacobian_from(rec, has_aux)
+        else:
+            jac = forward(*args)
+            size = jac.size if type(jac) is np.ndarray else _jac_size(jac, has_aux)
+            m = size // n if n else prof.m
+            if m != prof.m:
+                decision = Decision(FORWARD, n, m, prof.k, "discovery", ("resized", prof.m))
+                prof = Profile(n, m, prof.k, None)
+                _remember(table, key, prof)
+        if adaptive:
+            seconds = now() - t0
+            count = prof.count
+            c = count[mode]
+            if c > RECHECKS:            # Profile.observe, inline for a settled mode
+                count[mode] = c + 1
+                prof.last[mode] = prof._calls
+                b = prof.best[mode] * DRIFT
+                prof.best[mode] = seconds if seconds < b else b
+            else:
+                prof.observe(mode, seconds)
+            if decision.probe is not None:
+                prof.observe(decision.probe,
+                             _probe(decision.probe, f, args, argnums, has_aux, prof))
+        jacfun.decision = decision
         return jac
 
     jacfun = _api._wraps(jacfun, f)
     jacfun.decision = None
     return jacfun
-
-
-def _auto(f, args, argnums, has_aux, table, forward):
-    settings = _settings.get()
-    # The signature of the inputs; inline for the common case (one float array), since
-    # this runs on every call.
-    x = args[argnums] if type(argnums) is int and -len(args) <= argnums < len(args) else None
-    if type(x) is np.ndarray and x.dtype.kind == "f":
-        n, key, sel = x.size, (argnums, has_aux, x.shape, x.dtype.char), None
-    else:
-        n, key, sel = _inputs(args, argnums, has_aux)
-    prof = table.get(key)
-    if prof is None:
-        return _first_call(f, args, argnums, has_aux, table, key, n, sel, settings)
-    model = settings.model
-    if model is None:
-        model = _machine if _machine is not None else machine_model()
-    adaptive = settings.adaptive
-    p = prof._plan                  # Profile.decide, inline
-    prof._calls += 1
-    if p is not None and p[0] is model and p[1] == adaptive and prof._calls % REPLAN:
-        decision = p[2]
-    else:
-        decision = prof.decide(model, adaptive, count=False)
-    mode = decision.mode
-    t0 = now()
-    if mode == REVERSE:
-        rec = _api._Recording(f, args, argnums, has_aux)
-        m = _out_size(rec)
-        if m != prof.m:         # the output size changed: learn afresh
-            decision = Decision(REVERSE, n, m, prof.k, "discovery", ("resized", prof.m))
-            prof = Profile(n, m, prof.k, tape_work(rec.trace))
-            _remember(table, key, prof)
-        jac = _api._jacobian_from(rec, has_aux)
-    else:
-        jac = forward(*args)
-        size = jac.size if type(jac) is np.ndarray else _jac_size(jac, has_aux)
-        m = size // n if n else prof.m
-        if m != prof.m:
-            decision = Decision(FORWARD, n, m, prof.k, "discovery", ("resized", prof.m))
-            prof = Profile(n, m, prof.k, None)
-            _remember(table, key, prof)
-    if adaptive:
-        seconds = now() - t0
-        count = prof.count
-        c = count[mode]
-        if c > RECHECKS:            # Profile.observe, inline for a settled mode
-            count[mode] = c + 1
-            prof.last[mode] = prof._calls
-            b = prof.best[mode] * DRIFT
-            prof.best[mode] = seconds if seconds < b else b
-        else:
-            prof.observe(mode, seconds)
-        if decision.probe is not None:
-            prof.observe(decision.probe, _probe(decision.probe, f, args, argnums, has_aux, prof))
-    return jac, decision
 
 
 def _first_call(f, args, argnums, has_aux, table, key, n, sel, settings):
