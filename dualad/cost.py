@@ -1022,7 +1022,8 @@ def time_side_by_side(fns, args, repeat=7, block=2e-3, seed=0, clock="wall", rou
 
     Each function is warmed up, then run ``repeat`` rounds; in a round every function
     runs once in a shuffled order (fixed seed), as a block of consecutive calls lasting
-    about ``block`` seconds (so that no call pays for the cache another left behind).
+    about ``block`` seconds, after one untimed call when the function is fast (so that
+    the timing does not pay for the caches the previous block emptied).
     The garbage collector is off while timing, as in ``timeit``. ``clock`` "wall" is
     elapsed time; "cpu" is the process's CPU time, which leaves out the time other
     programs on a busy machine take from it. With ``rounds=True`` the per-round times
@@ -1047,6 +1048,8 @@ def time_side_by_side(fns, args, repeat=7, block=2e-3, seed=0, clock="wall", rou
             for i in rng.permutation(len(names)):
                 name = names[i]
                 fn, r = fns[name], inner[name]
+                if r > 1:           # a fast function: one untimed call first, so the
+                    fn(*args)       # block does not pay for caches the last one emptied
                 t0 = tick()
                 for _ in range(r):
                     fn(*args)
