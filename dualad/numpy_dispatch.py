@@ -272,8 +272,9 @@ def array_ufunc(self, ufunc, method, *inputs, **kwargs):
         if ufunc in ZERO_DERIVATIVE_UFUNCS:
             return ufunc(*(primal(x) for x in inputs), **kwargs)
         _refresh()
-        fn = COMPLEX_UFUNCS.get(ufunc) if _any_complex(inputs) else None
-        fn = fn or UFUNCS.get(ufunc)
+        fn = COMPLEX_UFUNCS.get(ufunc)
+        if fn is None or not _any_complex(inputs):
+            fn = UFUNCS.get(ufunc)
         if fn is not None:
             if kwargs and ufunc in EXTRA_UFUNCS and ufunc is not np.positive:
                 return fn(*inputs, **kwargs)   # gufuncs with axis= (np.vecdot)
@@ -442,7 +443,8 @@ def _install_methods():
         setattr(B, name, _refuse_in_place(name, fix))
     B.__mod__ = lambda s, o: np.remainder(s, o)
     B.__rmod__ = lambda s, o: np.remainder(o, s)
-    B.__abs__ = lambda s: np.absolute(s)
+    B.__abs__ = lambda s: (COMPLEX_UFUNCS[np.absolute](s) if dtype_of(s).kind == "c"
+                           else P.absolute(s))
     B.__round__ = lambda s, ndigits=None: (round(primal(s)) if ndigits is None
                                           else round(primal(s), ndigits))
 

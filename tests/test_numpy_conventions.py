@@ -42,8 +42,9 @@ def test_abs_and_fabs_at_zero():
 
 
 def test_sqrt_at_zero_is_infinite():
-    assert ad.grad(np.sqrt)(0.0) == np.inf
-    assert ad.jvp(np.sqrt, (0.0,), (1.0,))[1] == np.inf
+    with np.errstate(divide="ignore"):
+        assert ad.grad(np.sqrt)(0.0) == np.inf
+        assert ad.jvp(np.sqrt, (0.0,), (1.0,))[1] == np.inf
 
 
 def test_clip_at_the_bounds_splits_like_maximum_and_minimum():
