@@ -415,8 +415,9 @@ class Profile:
     """m, the work, and the timings of f for one signature of its inputs.
 
     Per mode it keeps the number of timings, the first one (perhaps cold: compilation,
-    caches) and the best one since; the best may rise slowly (``DRIFT`` per timing) so
-    that a function that became slower is noticed.
+    caches) and the best one since. When a new timing comes, the best so far counts as
+    raised by ``DRIFT`` per call since it was taken, so that a function that became
+    slower, or a lucky timing long ago, does not mislead for long.
     """
 
     __slots__ = ("n", "m", "k", "work", "count", "first", "best", "last", "_est", "_plan",
@@ -433,21 +434,24 @@ class Profile:
         self._calls = 0
 
     def observe(self, mode, seconds):
-        self.last[mode] = self._calls
         c = self.count[mode] = self.count[mode] + 1
         if c == 1:
             self.first[mode] = seconds
         elif c == TRUST:
             self.best[mode] = seconds
         else:
-            b = self.best[mode] * DRIFT
+            b = self._drifted(mode, max(1, self._calls - self.last[mode]))
             self.best[mode] = seconds if seconds < b else b
+        self.last[mode] = self._calls
         if c <= RECHECKS:
             self._plan = None
 
     def stale(self, mode):
         """Whether ``mode`` has not been timed for ``STALE`` calls."""
         return self._calls - self.last[mode] >= STALE
+
+    def _drifted(self, mode, calls):
+        return self.best[mode] * DRIFT ** min(calls, 300)
 
     def measured(self, mode):
         """The best timing of ``mode`` once it has ``TRUST`` timings, else None."""
@@ -789,6 +793,13 @@ def auto_jacobian(f, argnums=0, has_aux=False):
         else:
             decision = prof.decide(model, adaptive, count=False)
         mode = decision.mode
+        if decision.basis == "measuring" and decision.probe is None and adaptive:
+            # The mode to be timed has not run for a while: one untimed run first, so that
+            # the timing is not of cold caches (this run is the price of measuring).
+            if mode == REVERSE:
+                _api._jacobian_from(_api._Recording(f, args, argnums, has_aux), has_aux)
+            else:
+                forward(*args)
         t0 = now()
         if mode == REVERSE:
             rec = _api._Recording(f, args, argnums, has_aux)
@@ -810,16 +821,18 @@ def auto_jacobian(f, argnums=0, has_aux=False):
             seconds = now() - t0
             count = prof.count
             c = count[mode]
-            if c > RECHECKS:            # Profile.observe, inline for a settled mode
-                count[mode] = c + 1
-                prof.last[mode] = prof._calls
+            last = prof.last
+            if c > RECHECKS and prof._calls - last[mode] == 1:
+                count[mode] = c + 1     # Profile.observe, inline for a settled mode
+                last[mode] = prof._calls
                 b = prof.best[mode] * DRIFT
                 prof.best[mode] = seconds if seconds < b else b
             else:
                 prof.observe(mode, seconds)
-            if decision.probe is not None:
-                prof.observe(decision.probe,
-                             _probe(decision.probe, f, args, argnums, has_aux, prof))
+            if decision.probe is not None:      # twice: the first may run on cold caches
+                prof.observe(decision.probe, min(
+                    _probe(decision.probe, f, args, argnums, has_aux, prof),
+                    _probe(decision.probe, f, args, argnums, has_aux, prof)))
         jacfun.decision = decision
         return jac
 
@@ -1035,9 +1048,15 @@ def time_side_by_side(fns, args, repeat=7, block=2e-3, seed=0, clock="wall", rou
     inner = {}
     for name, fn in fns.items():
         fn(*args)
-        t0 = now()
-        fn(*args)
-        inner[name] = max(1, min(100, int(block / max(now() - t0, 1e-7))))
+        single, spent = math.inf, 0.0
+        for _ in range(3):              # the block size from the fastest of three calls
+            t0 = now()
+            fn(*args)
+            dt = now() - t0
+            single, spent = min(single, dt), spent + dt
+            if spent > 10 * block:
+                break
+        inner[name] = max(1, min(100, int(block / max(single, 1e-7))))
     names = list(fns)
     times = {name: [] for name in names}
     gc.collect()

@@ -405,6 +405,27 @@ def test_calibrate_gives_a_usable_model():
     assert "CostModel (calibrated)" in str(model)
 
 
+def _run(p, mode, seconds, calls):
+    """``calls`` calls that ran and timed ``mode``."""
+    for _ in range(calls):
+        p._calls += 1
+        p.observe(mode, seconds)
+
+
+def test_an_old_timing_fades():
+    p = _profile()
+    for t in (1e-3, 1e-3):
+        p.observe(REVERSE, t)
+    _run(p, FORWARD, 2e-3, 10)
+    assert p.measured(FORWARD) == pytest.approx(2e-3)
+    assert p.measured(REVERSE) == 1e-3
+    p.observe(REVERSE, 1.5e-3)      # a lucky old timing does not stay the best for ever
+    assert p.measured(REVERSE) == pytest.approx(1e-3 * cost.DRIFT ** 10)
+    _run(p, FORWARD, 2e-3, 100)
+    p.observe(REVERSE, 1.5e-3)
+    assert p.measured(REVERSE) == pytest.approx(1.5e-3)
+
+
 def test_plan_doubts_timings_the_model_disagrees_with_and_refreshes_stale_ones():
     model = CostModel.default()
     p = _profile(n=300, m=30, work=Work(ops=5, elements=330, flops=9000))
@@ -419,7 +440,7 @@ def test_plan_doubts_timings_the_model_disagrees_with_and_refreshes_stale_ones()
     assert cost.plan(p, model)[1] == "measuring"
     p.observe(other, 3e-3)          # a third timing agrees: settled
     assert cost.plan(p, model)[:2] == (best, "measured")
-    p._calls += cost.STALE          # much later, the other mode is timed once more
+    _run(p, best, 1e-3, cost.STALE)  # much later, the other mode is timed once more
     assert cost.plan(p, model)[1] == "measuring"
     p.observe(other, 3e-3)
     assert cost.plan(p, model)[:2] == (best, "measured")
@@ -465,7 +486,7 @@ def test_a_plan_to_time_the_other_mode_is_used_once():
         p.observe(REVERSE, t)
     assert p.decide(model, True).basis == "measured"
     assert p._plan is not None                     # a settled plan is reused ...
-    p._calls += cost.STALE
+    _run(p, FORWARD, 1e-4, cost.STALE)
     for _ in range(cost.REPLAN):                   # re-planned within REPLAN calls
         d = p.decide(model, True)
         if d.basis == "measuring":
