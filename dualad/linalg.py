@@ -1072,3 +1072,57 @@ def eig(a):
 @implements(np.linalg.eigvals)
 def eigvals(a):
     return eig(a)[0]
+
+
+# ------------------------------------------------------------------------------------
+# lstsq: x = A+ b (the minimum-norm least-squares solution), differentiated at constant
+# rank through the derivative of the pseudo-inverse; the value is NumPy's.
+# ------------------------------------------------------------------------------------
+def _lstsq_impl(a, b, rcond=None):
+    return np.linalg.lstsq(a, b, rcond=rcond)[0]
+
+
+def _lstsq_jvp(tangents, primals, out, rcond=None):
+    a, b = primals
+    ta, tb = tangents
+    p = pinv_prim(a, rcond=rcond)
+    total = None
+    if ta is not None:
+        total = _mm(_pinv_jvp((ta,), (a,), p), b)
+    if tb is not None:
+        term = _mm(p, tb)
+        total = term if total is None else total + term
+    return total
+
+
+def _lstsq_vjp(i, g, primals, out, rcond=None):
+    a, b = primals
+    p = pinv_prim(a, rcond=rcond)
+    if i == 1:
+        return _mm(_T(p), g)
+    return _pinv_vjp(0, _mm(g, _T(b)), (a,), p)
+
+
+lstsq_prim = P.register(P.Primitive("lstsq", _lstsq_impl, _lstsq_jvp, _lstsq_vjp))
+
+
+@implements(np.linalg.lstsq, convention="differentiated at constant rank, through the "
+                                        "pseudo-inverse (x = pinv(a) @ b)")
+def lstsq(a, b, rcond=None):
+    _real_only("lstsq", a, b)
+    if ndim_of(a) != 2:
+        raise np.linalg.LinAlgError("lstsq requires a 2-D matrix")
+    vec = ndim_of(b) == 1
+    b2 = reshape(b, shape_of(b) + (1,)) if vec else b
+    x = lstsq_prim(a, b2, rcond=rcond)
+    m, n = shape_of(a)
+    rank = np.linalg.matrix_rank(primal(a))
+    s = svd(a, compute_uv=False)
+    if rank == n and m > n:
+        r = b2 - _mm(a, x)
+        res = sum_(r * r, axis=0)
+    else:
+        res = np.zeros((0,), dtype=dtype_of(x))
+    if vec:
+        x = reshape(x, (n,))
+    return x, res, rank, s

@@ -420,6 +420,13 @@ def _refuse_in_place(name, fix):
     return method
 
 
+def _iterate(self):
+    if not self.shape:
+        raise TypeError("iteration over a 0-d traced value")
+    for i in range(self.shape[0]):
+        yield P.getitem(self, idx=i)
+
+
 def _install_methods():
     """ndarray methods on boxes, each one the NumPy function of the same name. (``.trace``
     is the attribute holding the box's trace: use ``np.trace(x)``.)"""
@@ -441,6 +448,7 @@ def _install_methods():
         "setfield": "build a new array",
     }.items():
         setattr(B, name, _refuse_in_place(name, fix))
+    B.__iter__ = _iterate
     B.__mod__ = lambda s, o: np.remainder(s, o)
     B.__rmod__ = lambda s, o: np.remainder(o, s)
     B.__abs__ = lambda s: (COMPLEX_UFUNCS[np.absolute](s) if dtype_of(s).kind == "c"

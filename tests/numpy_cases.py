@@ -424,3 +424,7 @@ case("np.vander/logspace", [np.vander, np.logspace],
      rand(4, seed=66))
 case("np.matvec/vecmat", [np.matvec, np.vecmat],
      lambda x, v: np.matvec(x, v) + np.vecmat(v[:3], x).sum(), A, rand(4, seed=67))
+case("np.linalg.lstsq", np.linalg.lstsq,
+     lambda a, b, c: np.linalg.lstsq(a, b)[0] + np.linalg.lstsq(a, c)[0][:, None]
+     + np.linalg.lstsq(a, c)[1] + np.linalg.lstsq(a, c)[3][:, None]
+     + np.linalg.lstsq(a.T, c[:3])[0].sum(), TALL, rand(4, 2, seed=68), rand(4, seed=69))

@@ -536,6 +536,26 @@ def eig_cases(draw):
     return Case(lambda a: _to_real(P.TABLE["eig"](a)), [a], f"eig({a.shape})", draw(seeds))
 
 
+@st.composite
+def lstsq_cases(draw):
+    m, n = draw(st.integers(1, 3)), draw(st.integers(1, 3))
+    k = min(m, n)
+    u, v = _orthogonal(draw, m)[:, :k], _orthogonal(draw, n)[:, :k]
+    a = (u * _spectrum(draw, k)) @ v.T
+    b = draw(hnp.arrays(np.float64, (m, draw(st.integers(1, 2))), elements=GENERAL))
+    active = draw(st.sampled_from([(0,), (1,), (0, 1)]))
+    ops = [a, b]
+
+    def fn(*ys):
+        full = list(ops)
+        for i, y in zip(active, ys):
+            full[i] = y
+        return P.TABLE["lstsq"](*full)
+
+    return Case(fn, [ops[i] for i in active], f"lstsq({a.shape}, {b.shape}, active {active})",
+                draw(seeds))
+
+
 _EINSUM_SPECS = [
     ("ij,jk->ik", [(2, 3), (3, 2)]), ("ij->ji", [(2, 3)]), ("i,i->", [(3,), (3,)]),
     ("bij,bjk->bik", [(2, 2, 3), (2, 3, 1)]), ("ij,ij->ij", [(1, 3), (2, 3)]),
@@ -585,6 +605,7 @@ def fft_cases(draw, name):
 
 STRUCTURAL = {
     "eig": eig_cases(),
+    "lstsq": lstsq_cases(),
     "fft": fft_cases("fft"),
     "rfft": fft_cases("rfft"),
     "irfft": fft_cases("irfft"),
