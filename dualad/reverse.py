@@ -109,37 +109,14 @@ class ReverseTrace(Trace):
 
     def _scalar_entry(self, prim, args):
         """Record an elementwise op on float scalars as a flat entry; None if not one."""
-        n = len(args)
-        if n > 2 or not self.alive:
+        if len(args) > 2 or not self.alive:
             return None
-        x = args[0]
-        t = type(x)
-        if t is Tracer:
-            if x.trace is not self:
-                return None
-            xs, x = x.slot, x.value
-            if type(x) is not float and type(x) is not _F64:
-                return None
-        elif t is float or t is int or t is _F64:
-            xs = -1
-        else:
+        x = self._scalar_operand(args[0])
+        y = self._scalar_operand(args[1]) if len(args) == 2 else (0.0, -1)
+        if x is None or y is None:
             return None
-        if n == 2:
-            y = args[1]
-            t = type(y)
-            if t is Tracer:
-                if y.trace is not self:
-                    return None
-                ys, y = y.slot, y.value
-                if type(y) is not float and type(y) is not _F64:
-                    return None
-            elif t is float or t is int or t is _F64:
-                ys = -1
-            else:
-                return None
-            vals = (x, y)
-        else:
-            ys, vals = -1, (x,)
+        (x, xs), (y, ys) = x, y
+        vals = (x, y) if len(args) == 2 else (x,)
         if self.level < record_from.get():
             return None
         scalar = prim.scalar
@@ -168,6 +145,18 @@ class ReverseTrace(Trace):
         self.db.append(dy)
         self.scalar.append(1)
         return Tracer(out, self, len(self.a) - 1)
+
+    def _scalar_operand(self, a):
+        """(value, slot) of a float-scalar operand (slot -1 for a constant), or None."""
+        t = type(a)
+        if t is Tracer:
+            v = a.value
+            if a.trace is self and (type(v) is float or type(v) is _F64):
+                return v, a.slot
+            return None
+        if t is float or t is int or t is _F64:
+            return a, -1
+        return None
 
     def _element(self, parent, shape, flat, value):
         region = self.regions.get(parent)
