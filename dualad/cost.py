@@ -401,7 +401,7 @@ def _model_of(settings):
 # What auto learns per function and input shapes
 # ------------------------------------------------------------------------------------
 TRUST = 2           # timings a mode needs before they count (the first may be cold)
-DRIFT = 1.01        # a mode's best timing may rise by this factor per new timing
+DRIFT = 1.01        # a best timing counts as this factor higher per call since it was taken
 EXPLORE = 2.0       # run the other mode when the evidence puts it within this factor,
 EXPLORE_PROBE = 4.0  # or probe it (one pass on the side) within this one
 RECHECK = 1.25      # ... and time it again while within this factor, until it has
