@@ -22,9 +22,10 @@ What auto does
    mode is timed too: by running it when one pass of it is the whole Jacobian (forward
    with n <= k, reverse with m = 1), else by a probe on the side -- one forward pass of
    k directions, or the recorded pass and one sweep -- scaled to the whole Jacobian.
-   A mode is re-timed a few times while the two are close or the model disagrees with
-   its timings, and again now and then (``STALE``), so close calls rest on measurements
-   of this function, not on the model.
+   While the two are close (or the model disagrees with a few timings) the other mode
+   is re-timed after 2, 4, 8, ... calls, then every ``STALE`` calls, each time after an
+   untimed run, so that neither a cold start nor a lucky timing decides for long: close
+   calls rest on recent, warm measurements of this function, not on the model.
 
 Why the recorded pass first when n > k: if that guess is wrong, what is thrown away is
 one plain pass with a tape; a forward pass of 64 directions, the other candidate, costs
@@ -408,7 +409,7 @@ RECHECK = 1.25      # ... and time it again while within this factor, until it h
 RECHECKS = 3        # this many timings
 REPLAN = 16         # once settled, re-plan every this many calls
 DOUBT = 8.0         # re-time a mode the model puts close up to this measured factor
-STALE = 128         # ... and again after this many calls without a timing of it
+STALE = 128         # ... and again after 2, 4, 8 ... at most this many calls
 
 
 class Profile:
@@ -446,9 +447,11 @@ class Profile:
         if c <= RECHECKS:
             self._plan = None
 
-    def stale(self, mode):
-        """Whether ``mode`` has not been timed for ``STALE`` calls."""
-        return self._calls - self.last[mode] >= STALE
+    def due(self, mode):
+        """Whether ``mode`` is due for another timing: 2, 4, 8, ... calls after the
+        timings so far (the first ones may have been slowed by a cold start), then every
+        ``STALE`` calls."""
+        return self._calls - self.last[mode] >= min(2 ** self.count[mode], STALE)
 
     def _drifted(self, mode, calls):
         return self.best[mode] * DRIFT ** min(calls, 300)
@@ -556,7 +559,7 @@ def plan(prof, model, adaptive=True):
             if not close and est is not None and est[other] < EXPLORE * est[best]:
                 close = ratio < (EXPLORE if whole(other, prof.n, prof.m, prof.k)
                                  else DOUBT)
-            if close and (count[other] < RECHECKS or prof.stale(other)):
+            if close and (count[other] < RECHECKS or prof.due(other)):
                 return _measure(prof, best, other, "measuring",
                                 ("recheck", other, to, best, tb))
             return best, "measured", ("measured", best, tb, other, to), None

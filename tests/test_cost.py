@@ -495,3 +495,17 @@ def test_a_plan_to_time_the_other_mode_is_used_once():
     assert p._plan is None                         # ... a plan to time the other is not
     p.observe(REVERSE, 1.1e-4)
     assert p.decide(model, True).mode == FORWARD
+
+
+def test_retiming_backs_off_2_4_8_then_every_stale_calls():
+    p = _profile()
+    due_after = []
+    for count in range(1, 10):
+        p.count[REVERSE] = count
+        p.last[REVERSE] = p._calls
+        gap = 0
+        while not p.due(REVERSE):
+            p._calls += 1
+            gap += 1
+        due_after.append(gap)
+    assert due_after == [2, 4, 8, 16, 32, 64, cost.STALE, cost.STALE, cost.STALE]
