@@ -22,10 +22,11 @@ What auto does
    mode is timed too: by running it when one pass of it is the whole Jacobian (forward
    with n <= k, reverse with m = 1), else by a probe on the side -- one forward pass of
    k directions, or the recorded pass and one sweep -- scaled to the whole Jacobian.
-   While the two are close (or the model disagrees with a few timings) the other mode
-   is re-timed after 2, 4, 8, ... calls, then every ``STALE`` calls, each time after an
-   untimed run, so that neither a cold start nor a lucky timing decides for long: close
-   calls rest on recent, warm measurements of this function, not on the model.
+   A mode the model puts close but a few timings do not is timed up to ``RECHECKS``
+   times. While the two are close by measurement the other mode is re-timed after 2, 4,
+   8, ... calls, then every ``STALE`` calls, each time after an untimed run, so that
+   neither a cold start nor a lucky timing decides for long: close calls rest on recent,
+   warm measurements of this function, not on the model.
 
 Why the recorded pass first when n > k: if that guess is wrong, what is thrown away is
 one plain pass with a tape; a forward pass of 64 directions, the other candidate, costs
@@ -553,13 +554,16 @@ def plan(prof, model, adaptive=True):
             best, other, tb, to = ((FORWARD, REVERSE, mf, mr) if mf <= mr
                                    else (REVERSE, FORWARD, mr, mf))
             ratio = to / max(tb, 1e-12)
-            # Close, or the model says close while a few (noisy) timings say otherwise:
-            # time it again, a few times, and now and then later on.
-            close = ratio < RECHECK
-            if not close and est is not None and est[other] < EXPLORE * est[best]:
-                close = ratio < (EXPLORE if whole(other, prof.n, prof.m, prof.k)
-                                 else DOUBT)
-            if close and (count[other] < RECHECKS or prof.due(other)):
+            if ratio < RECHECK:
+                # Close: time the other again a few times, then after 2, 4, 8 ... calls.
+                again = count[other] < RECHECKS or prof.due(other)
+            else:
+                # Not close, but the model says so: a few timings may have been unlucky.
+                again = (count[other] < RECHECKS and est is not None
+                         and est[other] < EXPLORE * est[best]
+                         and ratio < (EXPLORE if whole(other, prof.n, prof.m, prof.k)
+                                      else DOUBT))
+            if again:
                 return _measure(prof, best, other, "measuring",
                                 ("recheck", other, to, best, tb))
             return best, "measured", ("measured", best, tb, other, to), None

@@ -426,7 +426,7 @@ def test_an_old_timing_fades():
     assert p.measured(REVERSE) == pytest.approx(1.5e-3)
 
 
-def test_plan_doubts_timings_the_model_disagrees_with_and_refreshes_stale_ones():
+def test_plan_doubts_timings_the_model_disagrees_with_a_few_times():
     model = CostModel.default()
     p = _profile(n=300, m=30, work=Work(ops=5, elements=330, flops=9000))
     est = p.estimates(model)
@@ -438,12 +438,14 @@ def test_plan_doubts_timings_the_model_disagrees_with_and_refreshes_stale_ones()
     p.observe(other, 3e-3)          # two timings say 3x: few, and against the model
     p.observe(other, 3e-3)
     assert cost.plan(p, model)[1] == "measuring"
-    p.observe(other, 3e-3)          # a third timing agrees: settled
+    p.observe(other, 3e-3)          # a third timing agrees: settled, for good
     assert cost.plan(p, model)[:2] == (best, "measured")
-    _run(p, best, 1e-3, cost.STALE)  # much later, the other mode is timed once more
+    _run(p, best, 1e-3, cost.STALE)
+    assert cost.plan(p, model)[:2] == (best, "measured")
+    # close by measurement (1.1x): timed again much later
+    p.observe(other, 1.1e-3)
+    _run(p, best, 1e-3, cost.STALE)
     assert cost.plan(p, model)[1] == "measuring"
-    p.observe(other, 3e-3)
-    assert cost.plan(p, model)[:2] == (best, "measured")
     # far beyond DOUBT, the model's opinion no longer earns a re-timing
     q = _profile(n=300, m=30, work=Work(ops=5, elements=330, flops=9000))
     for t in (1e-3, 1e-3):
