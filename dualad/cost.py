@@ -22,8 +22,8 @@ What auto does
    mode is timed too: by running it when one pass of it is the whole Jacobian (forward
    with n <= k, reverse with m = 1), else by a probe on the side -- one forward pass of
    k directions, or the recorded pass and one sweep -- scaled to the whole Jacobian.
-   A mode the model puts close but a few timings do not is timed up to ``RECHECKS``
-   times. While the two are close by measurement the other mode is re-timed after 2, 4,
+   A mode the model puts close but a few timings do not is timed a few more times,
+   spread out (a cold start can slow the first calls of a function). While the two are close by measurement the other mode is re-timed after 2, 4,
    8, ... calls, then every ``STALE`` calls, each time after an untimed run, so that
    neither a cold start nor a lucky timing decides for long: close calls rest on recent,
    warm measurements of this function, not on the model.
@@ -558,8 +558,11 @@ def plan(prof, model, adaptive=True):
                 # Close: time the other again a few times, then after 2, 4, 8 ... calls.
                 again = count[other] < RECHECKS or prof.due(other)
             else:
-                # Not close, but the model says so: a few timings may have been unlucky.
-                again = (count[other] < RECHECKS and est is not None
+                # Not close, but the model says so: the first timings may have been slowed
+                # by a cold start or unlucky; a few more, spread out (2, 4, 8 ... calls).
+                c = count[other]
+                again = ((c < RECHECKS or (c < RECHECKS + 3 and prof.due(other)))
+                         and est is not None
                          and est[other] < EXPLORE * est[best]
                          and ratio < (EXPLORE if whole(other, prof.n, prof.m, prof.k)
                                       else DOUBT))

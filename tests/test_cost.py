@@ -438,9 +438,17 @@ def test_plan_doubts_timings_the_model_disagrees_with_a_few_times():
     p.observe(other, 3e-3)          # two timings say 3x: few, and against the model
     p.observe(other, 3e-3)
     assert cost.plan(p, model)[1] == "measuring"
-    p.observe(other, 3e-3)          # a third timing agrees: settled, for good
+    p.observe(other, 3e-3)          # a third timing agrees: re-timed spread out, 3 more
     assert cost.plan(p, model)[:2] == (best, "measured")
-    _run(p, best, 1e-3, cost.STALE)
+    retimed = 0
+    for _ in range(4 * cost.STALE):
+        p._calls += 1
+        if cost.plan(p, model)[1] == "measuring":
+            p.observe(other, 3e-3)
+            retimed += 1
+        else:
+            p.observe(best, 1e-3)
+    assert retimed == 3
     assert cost.plan(p, model)[:2] == (best, "measured")
     # close by measurement (1.1x): timed again much later
     p.observe(other, 1.1e-3)
