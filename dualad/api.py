@@ -90,7 +90,7 @@ def _split_aux(out, has_aux):
 
 def _strip(trace, x):
     """The value of ``x`` at ``trace``'s level (boxes of other traces pass through)."""
-    return x.value if isinstance(x, Box) and x.trace is trace else x
+    return x.value if isinstance(x, Box) and x._trace is trace else x
 
 
 def _strip_tree(trace, tree):
@@ -130,7 +130,7 @@ def jvp(f, primals, tangents, has_aux=False):
     out, aux = _split_aux(out, has_aux)
     oleaves, odef = flatten(out)
     vals = [_concrete(_strip(trace, o)) for o in oleaves]
-    tans = [_like(o._t[0] if isinstance(o, Box) and o.trace is trace else None, v)
+    tans = [_like(o._t[0] if isinstance(o, Box) and o._trace is trace else None, v)
             for o, v in zip(oleaves, vals)]
     result = (unflatten(odef, vals), unflatten(odef, tans))
     return result + (_strip_tree(trace, aux),) if has_aux else result
@@ -183,7 +183,7 @@ def jacfwd(f, argnums=0, has_aux=False, chunk_size=None):
                 trace.finish()
             out, aux = _split_aux(out, has_aux)
             oleaves, out_tree = flatten(out)
-            chunks.append([o._t if isinstance(o, Box) and o.trace is trace
+            chunks.append([o._t if isinstance(o, Box) and o._trace is trace
                            else np.zeros((kk,) + shape_of(o), dtype=dtype_of(o))
                            for o in oleaves])
             values = [_strip(trace, o) for o in oleaves]
@@ -235,7 +235,7 @@ class _Recording:
         """Input cotangents (one per input leaf) for output cotangents (one per out leaf)."""
         seeds = {}
         for o, c in zip(self.out_leaves, cotangents):
-            if isinstance(o, Box) and o.trace is self.trace and c is not None:
+            if isinstance(o, Box) and o._trace is self.trace and c is not None:
                 seeds[o.slot] = seeds[o.slot] + c if o.slot in seeds else c
         wanted = [b.slot for b in self.inputs]
         adj = sweep(self.trace, seeds, wanted) if seeds else [None] * len(wanted)

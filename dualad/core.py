@@ -41,7 +41,7 @@ class Trace:
 class Box:
     """A value carried through a trace. Operators and NumPy calls dispatch to primitives."""
 
-    __slots__ = ("value", "trace")
+    __slots__ = ("value", "_trace")
     __array_priority__ = 1000
 
     # --- array-like introspection, on the value -------------------------------------
@@ -79,7 +79,7 @@ def top_trace(args):
     top = None
     for a in args:
         if isinstance(a, Box):
-            t = a.trace
+            t = a._trace
             if top is None or t.level > top.level:
                 top = t
     if top is not None and not top.alive:

@@ -683,8 +683,8 @@ class _CountingForwardTrace(ForwardTrace):
 
     def process(self, prim, args, kw):
         r = super().process(prim, args, kw)
-        primals = [a.value if isinstance(a, Box) and a.trace is self else a for a in args]
-        self.work.add(prim, primals, r.value if isinstance(r, Box) and r.trace is self else r)
+        primals = [a.value if isinstance(a, Box) and a._trace is self else a for a in args]
+        self.work.add(prim, primals, r.value if isinstance(r, Box) and r._trace is self else r)
         return r
 
 
@@ -715,7 +715,7 @@ def _forward_all(f, leaves, rebuild, structure, has_aux, n):
     jac_leaves, m = [], 0
     for o in oleaves:
         v = _api._strip(trace, o)
-        t = (o._t if isinstance(o, Box) and o.trace is trace
+        t = (o._t if isinstance(o, Box) and o._trace is trace
              else np.zeros((n,) + shape_of(o), dtype=dtype_of(o)))
         m += _size(v)
         jac_leaves.append(structure(_api._assemble(t, shape_of(v), leaves, True)))

@@ -16,7 +16,7 @@ class ForwardTrace(Trace):
     def process(self, prim, args, kw):
         primals, tangents = [], []
         for i, a in enumerate(args):
-            if isinstance(a, Box) and a.trace is self:
+            if isinstance(a, Box) and a._trace is self:
                 primals.append(a.value)
                 tangents.append(None if i in prim.nondiff else a._t)
             else:
@@ -64,12 +64,12 @@ class Dual(Box):
         trace = Dual._user_traces.get(batched)
         if trace is None:
             trace = Dual._user_traces[batched] = ForwardTrace(batched)
-        self.value, self.trace, self._t = primal, trace, tangent
+        self.value, self._trace, self._t = primal, trace, tangent
 
     @classmethod
     def _make(cls, value, t, trace):
         d = object.__new__(cls)
-        d.value, d.trace, d._t = value, trace, t
+        d.value, d._trace, d._t = value, trace, t
         return d
 
     @property
@@ -79,7 +79,7 @@ class Dual(Box):
     @property
     def tangent(self):
         """The tangent: ``primal.shape``, or ``(k,) + primal.shape`` for k directions."""
-        return self._t if self.trace.batched else self._t[0]
+        return self._t if self._trace.batched else self._t[0]
 
     def __repr__(self):
         return f"Dual(primal={self.value!r}, tangent={self.tangent!r})"

@@ -428,8 +428,7 @@ def _iterate(self):
 
 
 def _install_methods():
-    """ndarray methods on boxes, each one the NumPy function of the same name. (``.trace``
-    is the attribute holding the box's trace: use ``np.trace(x)``.)"""
+    """ndarray methods on boxes, each one the NumPy function of the same name."""
     B = Box
     for name, fn in {
         "prod": np.prod, "max": np.max, "min": np.min, "std": np.std, "var": np.var,
@@ -438,7 +437,7 @@ def _install_methods():
         "round": np.round, "argmax": np.argmax, "argmin": np.argmin,
         "argsort": np.argsort, "nonzero": np.nonzero, "all": np.all, "any": np.any,
         "copy": np.copy, "compress": np.compress, "conj": np.conjugate,
-        "conjugate": np.conjugate, "searchsorted": np.searchsorted,
+        "conjugate": np.conjugate, "searchsorted": np.searchsorted, "trace": np.trace,
     }.items():
         setattr(B, name, _method(fn))
     for name, fix in {

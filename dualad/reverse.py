@@ -81,7 +81,7 @@ class ReverseTrace(Trace):
                 return r
         primals, parents, traced = [], [], False
         for i, a in enumerate(args):
-            if isinstance(a, Box) and a.trace is self:
+            if isinstance(a, Box) and a._trace is self:
                 primals.append(a.value)
                 if i in prim.nondiff:
                     parents.append(None)
@@ -151,7 +151,7 @@ class ReverseTrace(Trace):
         t = type(a)
         if t is Tracer:
             v = a.value
-            if a.trace is self and (type(v) is float or type(v) is _F64):
+            if a._trace is self and (type(v) is float or type(v) is _F64):
                 return v, a.slot
             return None
         if t is float or t is int or t is _F64:
@@ -186,7 +186,7 @@ class Tracer(Box):
     __slots__ = ("slot",)
 
     def __init__(self, value, trace, slot):
-        self.value, self.trace, self.slot = value, trace, slot
+        self.value, self._trace, self.slot = value, trace, slot
 
     def __repr__(self):
         return f"Tracer({self.value!r}, slot={self.slot})"
@@ -198,11 +198,11 @@ def _scalar_operators():
 
     def binary(prim):
         def op(self, other):
-            r = self.trace._scalar_entry(prim, (self, other))
+            r = self._trace._scalar_entry(prim, (self, other))
             return prim(self, other) if r is None else r
 
         def rop(self, other):
-            r = self.trace._scalar_entry(prim, (other, self))
+            r = self._trace._scalar_entry(prim, (other, self))
             return prim(other, self) if r is None else r
         return op, rop
 
@@ -213,7 +213,7 @@ def _scalar_operators():
         setattr(Tracer, f"__r{name}__", rop)
 
     def neg(self):
-        r = self.trace._scalar_entry(P.negative, (self,))
+        r = self._trace._scalar_entry(P.negative, (self,))
         return P.negative(self) if r is None else r
     Tracer.__neg__ = neg
 

@@ -254,7 +254,7 @@ class Tensor(Box):
         if arr.dtype == object:
             raise TypeError(f"Tensor() needs numeric data, got {type(data).__name__} "
                             f"({data!r:.60})")
-        self.value, self.trace = arr, TENSORS
+        self.value, self._trace = arr, TENSORS
         self._node, self._requires_grad, self._grad = None, False, None
         if requires_grad:
             self.requires_grad_(True)
@@ -262,7 +262,7 @@ class Tensor(Box):
     @classmethod
     def _make(cls, value, node):
         t = object.__new__(cls)
-        t.value, t.trace, t._node, t._requires_grad, t._grad = (
+        t.value, t._trace, t._node, t._requires_grad, t._grad = (
             value, TENSORS, node, node is not None, None)
         return t
 
