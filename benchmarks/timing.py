@@ -23,7 +23,7 @@ def _sample(fn, number):
         gc.enable()
 
 
-def side_by_side(fns, budget=1.0, min_rounds=3, max_rounds=25, sample=0.02):
+def side_by_side(fns, budget=1.0, min_rounds=3, max_rounds=25, sample=0.02, collect=True):
     """{name: median seconds per call} for the callables ``fns`` ({name: fn}).
 
     Each callable has run at least once already (warm-up and correctness check). A sample
@@ -42,8 +42,11 @@ def side_by_side(fns, budget=1.0, min_rounds=3, max_rounds=25, sample=0.02):
         per_round += t * numbers[name]
     rounds = int(min(max_rounds, max(min_rounds, math.floor(budget / max(per_round, 1e-9)))))
     samples = {name: [] for name in names}
-    for r in range(rounds):
+    # One full collection per row, none per round: with JAX and torch loaded the heap is
+    # large and a full collection costs ~0.1 s. Samples run with the collector paused.
+    if collect:
         gc.collect()
+    for r in range(rounds):
         order = names[r % len(names):] + names[:r % len(names)]
         for name in order:
             samples[name].append(_sample(fns[name], numbers[name]))
