@@ -585,15 +585,32 @@ def _swap_last(x):
     return transpose(x, axes=tuple(range(nd - 2)) + (nd - 1, nd - 2))
 
 
+# With 2-D operands, the k directions of a tangent are folded into one matrix product
+# (one GEMM) instead of k matrix products, several times faster for many directions.
+def _directions_matmul(ta, b):
+    """ta[j] @ b for each direction j: ta (k, m, n), b (n, p) -> (k, m, p)."""
+    k, m, n = shape_of(ta)
+    return reshape(matmul(reshape(ta, shape=(k * m, n)), b), shape=(k, m, shape_of(b)[1]))
+
+
+def _matmul_directions(a, tb):
+    """a @ tb[j] for each direction j: a (m, n), tb (k, n, p) -> (k, m, p)."""
+    k, n, p = shape_of(tb)
+    folded = reshape(transpose(tb, axes=(1, 0, 2)), shape=(n, k * p))
+    return transpose(reshape(matmul(a, folded), shape=(shape_of(a)[0], k, p)), axes=(1, 0, 2))
+
+
 def _matmul_jvp(tangents, primals, out, **kw):
     a, b = primals
     ta, tb = tangents
     nd = ndim_of(out)
     total = None
     if ta is not None:
-        total = matmul(align(ta, ndim_of(a), nd), b)
+        total = _directions_matmul(ta, b) if ndim_of(a) == ndim_of(b) == 2 else \
+            matmul(align(ta, ndim_of(a), nd), b)
     if tb is not None:
-        term = matmul(a, align(tb, ndim_of(b), nd))
+        term = _matmul_directions(a, tb) if ndim_of(a) == ndim_of(b) == 2 else \
+            matmul(a, align(tb, ndim_of(b), nd))
         total = term if total is None else total + term
     want = shape_of(total)[:1] + shape_of(out)
     return total if shape_of(total) == want else broadcast_to(total, shape=want)
