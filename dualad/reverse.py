@@ -217,6 +217,17 @@ def _scalar_operators():
         return P.negative(self) if r is None else r
     Tracer.__neg__ = neg
 
+    def item(self, idx):
+        # x[i] of a 1-D float64 array: straight to an element entry (scalar loops over
+        # arrays do this once per element); anything else takes the getitem primitive.
+        v, trace = self.value, self._trace
+        if (type(idx) is int and type(v) is np.ndarray and v.ndim == 1
+                and v.dtype == _F64 and trace.alive and trace.level >= record_from.get()):
+            value = float(v[idx])       # IndexError as NumPy raises it
+            return trace._element(self.slot, v.shape, idx % v.shape[0], value)
+        return P.getitem(self, idx=idx)
+    Tracer.__getitem__ = item
+
 
 _scalar_operators()
 
