@@ -134,6 +134,12 @@ def numerical_hessian_form(f, args, t1, t2, eps=None):
 # ------------------------------------------------------------------------------------
 # The check
 # ------------------------------------------------------------------------------------
+def random_like(rng, tree):
+    """Standard-normal values with the structure, shapes and dtypes of ``tree``."""
+    leaves, treedef = flatten(tree)
+    return _random_like(rng, leaves, treedef)
+
+
 def _random_like(rng, leaves, treedef):
     out = []
     for x in leaves:

@@ -34,7 +34,7 @@ from hypothesis.extra import numpy as hnp
 
 import dualad as ad
 from dualad import primitives as P
-from dualad.check import check_grads, numerical_hessian_form
+from dualad.check import check_grads, numerical_hessian_form, random_like
 from dualad.tree import flatten
 
 import strategies as S
@@ -76,18 +76,6 @@ def inner(a, b):
 
 def abs_inner(a, b):
     return sum(float(np.sum(np.abs(x * y))) for x, y in zip(_leaves(a), _leaves(b)))
-
-
-def random_like(rng, tree):
-    leaves, treedef = flatten(tree)
-    out = []
-    for x in leaves:
-        if isinstance(x, np.ndarray):
-            out.append(rng.standard_normal(x.shape).astype(x.dtype))
-        else:
-            out.append(type(x)(rng.standard_normal()))
-    from dualad.tree import unflatten
-    return unflatten(treedef, out)
 
 
 # ------------------------------------------------------------------------------------
