@@ -22,16 +22,7 @@ WIN = 1.05      # a kernel "wins" a configuration when it is at least 5% faster
 NO_LOSS = 0.95  # ... and "loses" one when it is more than 5% slower
 
 
-def inputs(prim, rng, shape):
-    lo, hi = {"open_unit": (-0.9, 0.9), "tan": (-1.2, 1.2), "gt_one": (1.2, 3.0),
-              "positive": (0.2, 2.0), "positive_x": (0.2, 2.0),
-              "gt_minus_one": (-0.8, 2.0)}.get(prim.domain, (-2.0, 2.0))
-    xs = [rng.uniform(lo, hi, shape) for _ in range(prim.nin)]
-    if prim.domain in ("nonzero", "nonzero_y", "nonzero_pair"):
-        xs = [rng.choice([-1.0, 1.0], shape) * rng.uniform(0.3, 2.0, shape) for _ in xs]
-    if prim.domain == "remainder":
-        xs = [rng.uniform(0.2, 2.0, shape), rng.uniform(3.0, 5.0, shape)]
-    return tuple(xs)
+inputs = P.sample_operands
 
 
 def _numpy(fn):

@@ -23,20 +23,7 @@ RTOL, ATOL = 1e-12, 1e-14
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
-def _inputs(prim, rng, shape):
-    """Random operands inside the primitive's domain (ties, kinks and poles have
-    probability zero)."""
-    lo, hi = {"open_unit": (-0.9, 0.9), "tan": (-1.2, 1.2), "gt_one": (1.2, 3.0),
-              "positive": (0.2, 2.0), "positive_x": (0.2, 2.0),
-              "gt_minus_one": (-0.8, 2.0)}.get(prim.domain, (-2.0, 2.0))
-    xs = [rng.uniform(lo, hi, shape) for _ in range(prim.nin)]
-    if prim.domain in ("nonzero", "nonzero_y", "nonzero_pair"):
-        xs = [rng.choice([-1.0, 1.0], shape) * rng.uniform(0.3, 2.0, shape) for _ in xs]
-    if prim.domain == "remainder":
-        xs = [rng.uniform(0.2, 2.0, shape), rng.uniform(3.0, 5.0, shape)]
-    if prim.domain == "positive_x" and prim.nin == 2:
-        xs[1] = rng.uniform(-2.0, 2.0, shape)
-    return tuple(xs)
+_inputs = P.sample_operands
 
 
 def _numpy_jvp(prim, tangents, primals, out, monkeypatch):
