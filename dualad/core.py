@@ -19,6 +19,7 @@ import numpy as np
 from .errors import LeakedTracerError
 
 _levels = itertools.count(1)
+_PLAIN = frozenset((np.ndarray, float, int, np.float64))   # never boxes: skipped fast
 
 
 class Trace:
@@ -78,6 +79,8 @@ def top_trace(args):
     """The live trace with the highest level among the boxes in ``args`` (or None)."""
     top = None
     for a in args:
+        if type(a) in _PLAIN:
+            continue
         if isinstance(a, Box):
             t = a._trace
             if top is None or t.level > top.level:
@@ -129,16 +132,32 @@ def primal(x):
     return x
 
 
+_ARRAYS = (np.ndarray, np.float64)   # the common types, checked first on hot paths
+
+
 def shape_of(x):
-    return x.shape if isinstance(x, Box) else np.shape(x)
+    if type(x) in _ARRAYS or isinstance(x, Box):
+        return x.shape
+    return np.shape(x)
 
 
 def ndim_of(x):
+    if type(x) in _ARRAYS:
+        return x.ndim
     return len(shape_of(x))
+
+
+_PY_DTYPES = {float: np.dtype(np.float64), int: np.result_type(1), bool: np.dtype(bool),
+              complex: np.dtype(np.complex128)}
 
 
 def dtype_of(x):
     x = primal(x)
+    t = type(x)
+    if t in _ARRAYS:
+        return x.dtype
+    if t in _PY_DTYPES:
+        return _PY_DTYPES[t]
     if isinstance(x, (float, int, bool, complex)):
         return np.result_type(x) if not isinstance(x, bool) else np.dtype(bool)
     return np.asarray(x).dtype if not hasattr(x, "dtype") else x.dtype

@@ -30,6 +30,11 @@ class ForwardTrace(Trace):
 
 
 def _is_inexact(x):
+    t = type(x)
+    if t is np.ndarray or t is np.float64:
+        return x.dtype.kind in "fc"
+    if t is float:
+        return True
     if isinstance(x, Box):
         return True
     if isinstance(x, (float, complex)):

@@ -79,29 +79,34 @@ class ReverseTrace(Trace):
             r = self._scalar_entry(prim, args)
             if r is not None:
                 return r
-        primals, parents, traced = [], [], False
+        primals, parents, traced, nested = [], [], False, False
+        nondiff = prim.nondiff
         for i, a in enumerate(args):
-            if isinstance(a, Box) and a._trace is self:
-                primals.append(a.value)
-                if i in prim.nondiff:
-                    parents.append(None)
-                else:
-                    parents.append(a.slot)
-                    traced = True
-            else:
-                primals.append(a)
-                parents.append(None)
-        out = prim(*primals, **kw)
+            if isinstance(a, Box):
+                if a._trace is self:
+                    v = a.value
+                    primals.append(v)
+                    if isinstance(v, Box):
+                        nested = True
+                    if i in nondiff:
+                        parents.append(None)
+                    else:
+                        parents.append(a.slot)
+                        traced = True
+                    continue
+                nested = True
+            primals.append(a)
+            parents.append(None)
+        # With no boxes left inside, the NumPy implementation runs directly; boxes of
+        # lower traces (nested derivatives) dispatch to their own traces.
+        out = prim(*primals, **kw) if nested else prim.impl(*primals, **kw)
         if not traced or not _is_inexact(out) or self.level < record_from.get():
             return out
         if prim is getitem and type(out) is _F64 and type(primals[0]) is np.ndarray:
             flat = _flat_index(kw["idx"], primals[0].shape)
             if flat is not None:
                 return self._element(parents[0], primals[0].shape, flat, float(out))
-        for p in primals:
-            if isinstance(p, Box):
-                self.pure = False
-        if isinstance(out, Box):
+        if nested or isinstance(out, Box):
             self.pure = False
         slot = self._push(GENERIC, NONE, 0.0, 0.0, _is_scalar(out))
         self.generic[slot] = (prim, kw, tuple(primals), out, tuple(parents))
