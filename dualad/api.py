@@ -244,6 +244,19 @@ class _Recording:
     def output(self):
         return unflatten(self.out_tree, [_concrete(v) for v in self.values])
 
+    def rows_per_sweep(self, m):
+        """How many of the m Jacobian rows one backward sweep of this tape computes:
+        ``cost.sweep_rows`` of the tape's entry counts (array code: up to DEFAULT_CHUNK
+        rows at once; scalar code: one)."""
+        if m < 2:
+            return 1
+        from .cost import Work, sweep_rows
+        trace = self.trace
+        generic = len(trace.generic)
+        counts = Work(ops=generic, scalar_ops=len(trace) - generic - len(self.inputs),
+                      gathered=trace.esize)
+        return sweep_rows(counts, m)
+
 
 def vjp(f, *primals, has_aux=False):
     """``(f(*primals), vjp_fn)``; ``vjp_fn(ct)`` returns one cotangent per primal (a tuple)."""
@@ -312,42 +325,106 @@ def grad(f, argnums=0, has_aux=False):
 
 
 def jacrev(f, argnums=0, has_aux=False):
-    """The Jacobian by reverse mode: one recorded pass, then one sweep per output element."""
+    """The Jacobian by reverse mode: one recorded pass, then backward sweeps of up to
+    ``DEFAULT_CHUNK`` rows each (one row per sweep on tapes of scalar code)."""
     def jacfun(*args):
         return _jacobian_from(_Recording(f, args, argnums, has_aux), has_aux)
     return _wraps(jacfun, f)
 
 
 def _jacobian_from(rec, has_aux):
-    """The Jacobian from a recorded pass: one backward sweep per output element."""
-    jac_leaves = []
-    for j, v in enumerate(rec.values):
-        shape = shape_of(v)
-        m = math.prod(shape)
-        rows = []
-        for r in range(m):
-            cts = [None] * len(rec.values)
-            e = np.zeros(m, dtype=np.result_type(dtype_of(v), np.float32))
-            e[r] = 1.0
-            cts[j] = e.reshape(shape)
-            rows.append([_flat(g) for g in rec.pull(cts)])
-        per_leaf = []
-        for i, x in enumerate(rec.leaves):
-            stacked = _stack_rows([row[i] for row in rows], m, x)
-            per_leaf.append(stacked.reshape(tuple(shape) + tuple(shape_of(x))))
-        jac_leaves.append(rec.structure(per_leaf))
+    """The Jacobian from a recorded pass, all output leaves stacked into m rows."""
+    sizes = [math.prod(shape_of(v)) for v in rec.values]
+    m = builtins_sum(sizes)
+    k = rec.rows_per_sweep(m)
+    rows = None
+    if k > 1:
+        try:
+            rows = _rows_batched(rec, sizes, k)
+        except Exception:
+            # A VJP rule that forward mode cannot differentiate (a custom primitive's,
+            # say, or one leaving NumPy): sweep row by row, which needs no more than
+            # reverse mode itself (and raises its own error if that fails too).
+            rows = None
+    if rows is None:
+        rows = _rows_per_sweep(rec, sizes)
+    jac_leaves, off = [], 0
+    for v, size in zip(rec.values, sizes):
+        shape = tuple(shape_of(v))
+        jac_leaves.append(rec.structure([
+            r[off:off + size].reshape(shape + tuple(shape_of(x)))
+            for r, x in zip(rows, rec.leaves)]))
+        off += size
     jac = unflatten(rec.out_tree, jac_leaves)
     return (jac, rec.aux) if has_aux else jac
 
 
+def _row_dtype(v):
+    return np.result_type(dtype_of(v), np.float32)
+
+
+def _rows_per_sweep(rec, sizes):
+    """Per input leaf, the (m, size) block of Jacobian rows: one backward sweep per row."""
+    rows = [[] for _ in rec.leaves]
+    for j, (v, size) in enumerate(zip(rec.values, sizes)):
+        for r in range(size):
+            cts = [None] * len(rec.values)
+            e = np.zeros(size, dtype=_row_dtype(v))
+            e[r] = 1.0
+            cts[j] = e.reshape(shape_of(v))
+            for acc, g in zip(rows, rec.pull(cts)):
+                acc.append(_flat(g))
+    return [np.stack(acc) if acc else np.zeros((0, math.prod(shape_of(x))), dtype_of(x))
+            for acc, x in zip(rows, rec.leaves)]
+
+
+def _rows_batched(rec, sizes, k):
+    """Per input leaf, the (m, size) block of Jacobian rows, k rows per backward sweep."""
+    m = builtins_sum(sizes)
+    chunks = [_batched_sweep(rec, sizes, start, min(k, m - start))
+              for start in range(0, m, k)]
+    return [_cat([c[i] for c in chunks]) for i in range(len(rec.leaves))]
+
+
+def _batched_sweep(rec, sizes, start, kk):
+    """Rows start .. start + kk of the Jacobian (per input leaf) from one backward sweep.
+
+    The VJP is linear in the cotangent, so forward mode over the sweep gives J^T u for kk
+    directions u at once: the output cotangents are Duals with zero values and the unit
+    rows as tangents, and the tangents of the input adjoints are those rows of J.
+    """
+    trace = ForwardTrace(batched=True)
+    cts, off = [], 0
+    for v, size in zip(rec.values, sizes):
+        lo, hi = max(start, off), min(start + kk, off + size)
+        if lo >= hi:
+            cts.append(None)
+        else:
+            seed = np.zeros((kk, size), dtype=_row_dtype(v))
+            seed[np.arange(lo, hi) - start, np.arange(lo, hi) - off] = 1.0
+            shape = tuple(shape_of(v))
+            cts.append(Dual._make(np.zeros(shape, seed.dtype), seed.reshape((kk,) + shape),
+                                  trace))
+        off += size
+    try:
+        adj = rec.pull(cts)
+    finally:
+        trace.finish()
+    return [_rows_of(g, x, kk, trace) for g, x in zip(adj, rec.leaves)]
+
+
+def _rows_of(g, x, kk, trace):
+    """The (kk, size) rows carried by the tangent of the input adjoint ``g`` of ``x``."""
+    if isinstance(g, Box) and g._trace is trace:
+        t = g._t
+    else:       # no seeded output depends on x through this chunk's rows
+        t = np.zeros((kk,) + tuple(shape_of(x)), dtype_of(x))
+    t = t.reshape((kk, -1))
+    return t if isinstance(t, Box) else t.astype(dtype_of(x), copy=False)
+
+
 def _flat(g):
     return g.reshape((-1,)) if isinstance(g, Box) else np.reshape(g, (-1,))
-
-
-def _stack_rows(rows, m, x):
-    if not rows:
-        return np.zeros((0, math.prod(shape_of(x))), dtype=dtype_of(x))
-    return np.stack(rows)
 
 
 MODES = {"auto": "auto", "forward": "forward", "fwd": "forward",

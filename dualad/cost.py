@@ -1,8 +1,10 @@
 """Forward or reverse? The cost model behind ``jacobian(mode="auto")``, and ``explain``.
 
 For f: R^n -> R^m, forward mode needs ceil(n/k) passes of k directions each, reverse mode
-one recorded pass and m backward sweeps. Which is cheaper depends on n and m, and on what
-one pass of each kind costs for this function on this machine.
+one recorded pass and backward sweeps: ceil(m/k) sweeps of k rows each on array code (the
+cotangents are Duals with k directions, see ``sweep_rows``), m sweeps of one row on
+scalar code. Which is cheaper depends on n and m, and on what one pass of each kind costs
+for this function on this machine.
 
 What auto does
 --------------
@@ -12,7 +14,7 @@ What auto does
      nothing is thrown away whatever m turns out to be.
    - n > k: the recorded pass of reverse mode. It tells m and the function's work (how
      many primitives, elements and multiply-adds), from which the cost model estimates
-     both modes. If reverse wins, the tape is swept m times; if forward wins, forward
+     both modes. If reverse wins, the tape is swept (m rows); if forward wins, forward
      mode runs and the recorded pass is the only work thrown away.
 
 2. Later calls on inputs of the same shapes plan straight away from what the first call
@@ -77,6 +79,7 @@ class Work:
     scalar_ops: int = 0   # primitives on Python floats (flat scalar tape entries)
     elements: int = 0     # elements produced by elementwise and reducing primitives
     flops: int = 0        # multiply-adds of matrix products
+    gathered: int = 0     # elements of arrays indexed one by one (x[i] on a tape)
 
     def add(self, prim, primals, out):
         name = prim.name
@@ -131,6 +134,7 @@ def tape_work(trace):
     for prim, kw, primals, out, parents in _generic_nodes(trace):
         w.add(prim, primals, out)
     w.scalar_ops += _flat_entries(trace)[0]
+    w.gathered = int(getattr(trace, "esize", 0))
     return w
 
 
@@ -197,6 +201,9 @@ class CostModel:
     One backward sweep:
         sweep_pass + ops * sweep_op + scalar_ops * sweep_scalar
         + elements * sweep_element + flops * flop
+    One backward sweep of k rows at once (Dual cotangents with k directions):
+        bsweep_pass + ops * bsweep_op + (scalar_ops + gathered) * bsweep_scalar
+        + elements * (sweep_element + k * tangent) + flops * (flop + k * tangent_flop)
     """
 
     fwd_pass: float = 50e-6
@@ -210,6 +217,9 @@ class CostModel:
     element: float = 1e-9
     tangent: float = 0.5e-9
     sweep_element: float = 0.4e-9
+    bsweep_pass: float = 55e-6
+    bsweep_op: float = 9.5e-6
+    bsweep_scalar: float = 7e-6
     flop: float = 0.3e-9
     tangent_flop: float = 0.22e-9
     source: str = "default"
@@ -234,6 +244,13 @@ class CostModel:
         return (self.sweep_pass + w.ops * self.sweep_op + w.scalar_ops * self.sweep_scalar
                 + w.elements * self.sweep_element + w.flops * self.flop)
 
+    def batched_sweep(self, w, k):
+        """One backward sweep computing k rows of the Jacobian (``sweep_rows``)."""
+        return (self.bsweep_pass + w.ops * self.bsweep_op
+                + (w.scalar_ops + w.gathered) * self.bsweep_scalar
+                + w.elements * (self.sweep_element + k * self.tangent)
+                + w.flops * (self.flop + k * self.tangent_flop))
+
     def forward(self, w, n, k):
         """All ceil(n/k) forward passes (the last one with the remaining directions)."""
         if n <= 0:
@@ -242,7 +259,14 @@ class CostModel:
         return full * self.forward_pass(w, k) + (self.forward_pass(w, rest) if rest else 0.0)
 
     def reverse(self, w, m):
-        return self.record(w) + m * self.sweep(w)
+        """The recorded pass and the sweeps jacrev runs: m single rows, or ceil(m / rows)
+        sweeps of ``rows = sweep_rows(w, m)`` rows each."""
+        rows = sweep_rows(w, m)
+        if rows <= 1:
+            return self.record(w) + m * self.sweep(w)
+        full, rest = divmod(m, rows)
+        return (self.record(w) + full * self.batched_sweep(w, rows)
+                + (self.batched_sweep(w, rest) if rest else 0.0))
 
     def estimates(self, w, n, m, k):
         """{mode: estimated seconds for the whole Jacobian}."""
@@ -255,9 +279,34 @@ class CostModel:
                 f" element; recorded pass {self.rec_pass * us:.1f} us + "
                 f"{self.rec_op * us:.2f} us/primitive ({self.rec_scalar * us:.2f} us/scalar"
                 f" op); sweep {self.sweep_pass * us:.1f} us + {self.sweep_op * us:.2f} "
-                f"us/primitive ({self.sweep_scalar * ns:.0f} ns/scalar op); "
+                f"us/primitive ({self.sweep_scalar * ns:.0f} ns/scalar op); batched sweep "
+                f"{self.bsweep_pass * us:.1f} us + {self.bsweep_op * us:.2f} us/primitive "
+                f"({self.bsweep_scalar * us:.2f} us/scalar op); "
                 f"{self.element * ns:.2f} ns/element, {self.flop * ns:.2f} ns/multiply-add "
                 f"({self.tangent_flop * ns:.2f} ns per direction in forward mode)")
+
+
+_DEFAULT_MODEL = CostModel()
+
+
+def sweep_rows(w, m, k=None):
+    """Rows of the Jacobian per backward sweep in reverse mode: min(m, k) at once, or 1.
+
+    A sweep of k rows seeds Dual cotangents with k directions, so every VJP rule runs
+    under forward mode: array entries cost a few times more but serve k rows (a matrix
+    product folds them into one GEMM); scalar entries and gathered elements cost some 10
+    us each instead of the tens of nanoseconds of the numba kernel of a plain sweep. The
+    choice compares the two by the entry counts of ``w`` under the default model (fixed,
+    so jacrev does the same on every machine); elements and multiply-adds cost about the
+    same either way and are left out.
+    """
+    if m < 2:
+        return 1
+    k = min(m, k or _api.DEFAULT_CHUNK)
+    counts = Work(ops=w.ops, scalar_ops=w.scalar_ops, gathered=w.gathered)
+    model = _DEFAULT_MODEL
+    batched = math.ceil(m / k) * model.batched_sweep(counts, k)
+    return k if batched < m * model.sweep(counts) else 1
 
 
 def _best_time(fn, repeat):
@@ -312,6 +361,16 @@ def _timings(f, x, repeat):
     return F, R, S, tape_work(rec.trace)
 
 
+def _batched_timing(f, x, repeat):
+    """Best-of-``repeat`` seconds of one backward sweep of f's tape with a Dual cotangent
+    (one direction: what batching adds per entry; the directions are priced by
+    ``tangent`` and ``tangent_flop``)."""
+    rec = _api._Recording(f, (x,), 0, False)
+    sizes = [_size(v) for v in rec.values]
+    _api._batched_sweep(rec, sizes, 0, 1)
+    return _best_time(lambda: _api._batched_sweep(rec, sizes, 0, 1), repeat)
+
+
 def calibrate(repeat=5):
     """Fit a ``CostModel`` on this machine with a tiny benchmark (tens of milliseconds).
 
@@ -334,6 +393,9 @@ def calibrate(repeat=5):
     fwd_pass = max(F1 - w1.ops * fwd_op, tiny)
     rec_pass = max(R1 - w1.ops * rec_op, tiny)
     sweep_pass = max(S1 - w1.ops * sweep_op, tiny)
+    B1 = _batched_timing(_chain_function(1, 1), x8, repeat)
+    bsweep_op = per(B1, _batched_timing(_chain_function(1, 9), x8, repeat), dops)
+    bsweep_pass = max(B1 - w1.ops * bsweep_op, tiny)
     # per element: the chain on 8 x 1 against 8 x 2048 elements (8 directions forward)
     F3, R3, S3, w3 = _timings(_chain_function(1, 3), x8, repeat)
     F4, R4, S4, w4 = _timings(_chain_function(2048, 3), x8, repeat)
@@ -352,11 +414,14 @@ def calibrate(repeat=5):
     _, R7, S7, w7 = _timings(_scalar_function(10), 0.3, repeat)
     _, R8, S8, w8 = _timings(_scalar_function(60), 0.3, repeat)
     dS = w8.scalar_ops - w7.scalar_ops
+    bsweep_scalar = per(_batched_timing(_scalar_function(10), 0.3, repeat),
+                        _batched_timing(_scalar_function(60), 0.3, repeat), dS)
     return CostModel(fwd_pass=fwd_pass, fwd_op=fwd_op, rec_pass=rec_pass, rec_op=rec_op,
                      rec_scalar=per(R7, R8, dS), sweep_pass=sweep_pass, sweep_op=sweep_op,
                      sweep_scalar=per(S7, S8, dS), element=element, tangent=tangent,
                      sweep_element=sweep_element, flop=flop, tangent_flop=tangent_flop,
-                     source="calibrated")
+                     bsweep_pass=bsweep_pass, bsweep_op=bsweep_op,
+                     bsweep_scalar=bsweep_scalar, source="calibrated")
 
 
 _machine = None
@@ -423,7 +488,7 @@ class Profile:
     """
 
     __slots__ = ("n", "m", "k", "work", "count", "first", "best", "last", "_est", "_plan",
-                 "_calls")
+                 "_calls", "_rows")
 
     def __init__(self, n, m, k, work):
         self.n, self.m, self.k, self.work = n, m, k, work
@@ -434,6 +499,16 @@ class Profile:
         self._est = None
         self._plan = None       # (model, adaptive, Decision)
         self._calls = 0
+        self._rows = None       # (work, rows per backward sweep)
+
+    @property
+    def rows(self):
+        """Rows of the Jacobian per backward sweep of reverse mode (``sweep_rows``)."""
+        r = self._rows
+        if r is None or r[0] is not self.work:
+            r = self._rows = (self.work, 1 if self.work is None
+                              else sweep_rows(self.work, self.m))
+        return r[1]
 
     def observe(self, mode, seconds):
         c = self.count[mode] = self.count[mode] + 1
@@ -479,7 +554,7 @@ class Profile:
         if p is not None and p[0] is model and p[1] == adaptive and self._calls % REPLAN:
             return p[2]
         mode, basis, why, probe = plan(self, model, adaptive)
-        d = Decision(mode, self.n, self.m, self.k, basis, why, probe)
+        d = Decision(mode, self.n, self.m, self.k, basis, why, probe, self.rows)
         # A plan to time the other mode is for one call only: never reused.
         self._plan = None if basis == "measuring" else (model, adaptive, d)
         return d
@@ -523,17 +598,21 @@ def _s(count, word, plural=None):
     return f"{count} {word if count == 1 else (plural or word + 's')}"
 
 
-def passes_text(mode, n, m, k):
-    """"16 forward passes of 64 directions" / "1 recorded pass + 10 sweeps"."""
+def passes_text(mode, n, m, k, rows=1):
+    """"16 forward passes of 64 directions" / "1 recorded pass + 10 sweeps" / "1 recorded
+    pass + 2 sweeps of 64 rows" (``rows`` Jacobian rows per sweep)."""
     if mode == FORWARD:
         p = math.ceil(n / k) if n else 1
         return f"{_s(p, 'forward pass', 'forward passes')} of {_s(min(k, n), 'direction')}"
-    return f"1 recorded pass + {_s(m, 'sweep')}"
+    if rows <= 1:
+        return f"1 recorded pass + {_s(m, 'sweep')}"
+    return f"1 recorded pass + {_s(math.ceil(m / rows), 'sweep')} of {rows} rows"
 
 
-def whole(mode, n, m, k):
-    """Whether one pass of ``mode`` is already the whole Jacobian (n <= k, or m <= 1)."""
-    return n <= k if mode == FORWARD else m <= 1
+def whole(mode, n, m, k, rows=1):
+    """Whether one pass of ``mode`` is already the whole Jacobian (n <= k, or m <= rows
+    per sweep)."""
+    return n <= k if mode == FORWARD else m <= max(rows, 1)
 
 
 def plan(prof, model, adaptive=True):
@@ -564,7 +643,8 @@ def plan(prof, model, adaptive=True):
                 again = ((c < RECHECKS or (c < RECHECKS + 3 and prof.due(other)))
                          and est is not None
                          and est[other] < EXPLORE * est[best]
-                         and ratio < (EXPLORE if whole(other, prof.n, prof.m, prof.k)
+                         and ratio < (EXPLORE if whole(other, prof.n, prof.m, prof.k,
+                                                       prof.rows)
                                       else DOUBT))
             if again:
                 return _measure(prof, best, other, "measuring",
@@ -578,7 +658,7 @@ def plan(prof, model, adaptive=True):
                 ratio = est[want] / max(est[have], 1e-12)
             if count[want]:         # an untrusted (perhaps cold) timing is evidence too
                 ratio = min(ratio, prof.first[want] / max(tb, 1e-12))
-            run = whole(want, prof.n, prof.m, prof.k)
+            run = whole(want, prof.n, prof.m, prof.k, prof.rows)
             if ratio < (EXPLORE if run else EXPLORE_PROBE):
                 return _measure(prof, have, want, "measuring", ("explore", want, ratio, have, tb))
             return have, "model" if est is not None else "measured", (
@@ -593,21 +673,21 @@ def plan(prof, model, adaptive=True):
 def _measure(prof, have, want, basis, why):
     """Time ``want``: run it if one pass is the whole Jacobian, else probe it beside
     ``have``."""
-    if whole(want, prof.n, prof.m, prof.k):
+    if whole(want, prof.n, prof.m, prof.k, prof.rows):
         return want, basis, why, None
     return have, basis, why, want
 
 
-def reason_text(why, n, m, k):
+def reason_text(why, n, m, k, rows=1):
     """The sentence for a ``why`` tuple of ``plan`` (or of the first call)."""
     kind = why[0]
-    P = lambda mode: passes_text(mode, n, m, k)  # noqa: E731
+    P = lambda mode: passes_text(mode, n, m, k, rows)  # noqa: E731
     if kind == "first-forward":
         return (f"n = {n} fits in one forward pass (up to {_api.DEFAULT_CHUNK} directions): "
                 f"it gives the whole Jacobian and tells m; reverse would need {P(REVERSE)}")
     if kind == "first-reverse":
         return (f"n = {n} > {_api.DEFAULT_CHUNK}, so the recorded pass came first to tell m; "
-                + reason_text(why[1:], n, m, k))
+                + reason_text(why[1:], n, m, k, rows))
     if kind == "resized":
         return (f"the output size changed from {why[1]} to {m} since the last call; auto "
                 "learns this function afresh")
@@ -640,19 +720,20 @@ class Decision:
     """What ``jacobian(mode="auto")`` did on its last call (``jacfun.decision``).
 
     ``mode`` ("forward" or "reverse"), ``n``, ``m``, ``k`` (directions per forward pass),
-    ``basis`` ("discovery", "model", "measured" or "measuring") and ``reason`` (a
-    sentence with the numbers behind the choice).
+    ``basis`` ("discovery", "model", "measured" or "measuring"), ``rows`` (Jacobian rows
+    per backward sweep of reverse mode) and ``reason`` (a sentence with the numbers
+    behind the choice).
     """
 
-    __slots__ = ("mode", "n", "m", "k", "basis", "why", "probe")
+    __slots__ = ("mode", "n", "m", "k", "basis", "why", "probe", "rows")
 
-    def __init__(self, mode, n, m, k, basis, why, probe=None):
+    def __init__(self, mode, n, m, k, basis, why, probe=None, rows=1):
         self.mode, self.n, self.m, self.k = mode, n, m, k
-        self.basis, self.why, self.probe = basis, why, probe
+        self.basis, self.why, self.probe, self.rows = basis, why, probe, rows
 
     @property
     def reason(self):
-        text = reason_text(self.why, self.n, self.m, self.k)
+        text = reason_text(self.why, self.n, self.m, self.k, self.rows)
         if self.probe == FORWARD:
             text += f"; timed one forward pass of {self.k} directions on the side"
         elif self.probe == REVERSE:
@@ -661,7 +742,7 @@ class Decision:
 
     @property
     def passes(self):
-        return passes_text(self.mode, self.n, self.m, self.k)
+        return passes_text(self.mode, self.n, self.m, self.k, self.rows)
 
     def __repr__(self):
         return (f"Decision(mode={self.mode!r}, n={self.n}, m={self.m}, k={self.k}, "
@@ -735,11 +816,17 @@ def _probe(mode, f, args, argnums, has_aux, prof):
         return (now() - t0) * prof.n / prof.k
     t0 = now()
     rec = _api._Recording(f, args, argnums, has_aux)
-    return _sweep_probe(rec, prof.m, now() - t0)
+    return _sweep_probe(rec, prof.m, now() - t0, prof.rows)
 
 
-def _sweep_probe(rec, m, t_rec):
-    """t_rec + m times the time of one sweep of the recorded pass ``rec``."""
+def _sweep_probe(rec, m, t_rec, rows=1):
+    """t_rec + the time of the m / rows sweeps of the recorded pass ``rec`` that reverse
+    mode runs (``rows`` Jacobian rows per sweep), from the time of one of them."""
+    if rows > 1:
+        sizes = [_size(v) for v in rec.values]
+        t0 = now()
+        _api._batched_sweep(rec, sizes, 0, rows)
+        return t_rec + math.ceil(m / rows) * (now() - t0)
     cts = [np.ones(shape_of(v), dtype=np.result_type(dtype_of(v), np.float32))
            for v in rec.values]
     t0 = now()
@@ -815,8 +902,9 @@ def auto_jacobian(f, argnums=0, has_aux=False):
             rec = _api._Recording(f, args, argnums, has_aux)
             m = _out_size(rec)
             if m != prof.m:         # the output size changed: learn afresh
-                decision = Decision(REVERSE, n, m, prof.k, "discovery", ("resized", prof.m))
                 prof = Profile(n, m, prof.k, tape_work(rec.trace))
+                decision = Decision(REVERSE, n, m, prof.k, "discovery", ("resized", prof.m),
+                                    rows=prof.rows)
                 _remember(table, key, prof)
             jac = _api._jacobian_from(rec, has_aux)
         else:
@@ -863,7 +951,8 @@ def _first_call(f, args, argnums, has_aux, table, key, n, sel, settings):
         if adaptive:
             prof.observe(FORWARD, now() - t0)
         _remember(table, key, prof)
-        return jac, Decision(FORWARD, n, m, k, "discovery", ("first-forward",))
+        return jac, Decision(FORWARD, n, m, k, "discovery", ("first-forward",),
+                             rows=prof.rows)
     rec = _api._Recording(f, args, argnums, has_aux)
     t_rec = now() - t0
     prof = Profile(n, _out_size(rec), k, tape_work(rec.trace))
@@ -875,14 +964,15 @@ def _first_call(f, args, argnums, has_aux, table, key, n, sel, settings):
     else:
         # The tape is there: one sweep of it measures reverse mode on the side.
         if adaptive:
-            prof.observe(REVERSE, _sweep_probe(rec, prof.m, t_rec))
+            prof.observe(REVERSE, _sweep_probe(rec, prof.m, t_rec, prof.rows))
         del rec
         t0 = now()
         jac = _api.jacfwd(f, argnums, has_aux)(*args)
         if adaptive:
             prof.observe(FORWARD, now() - t0)
     _remember(table, key, prof)
-    return jac, Decision(mode, n, prof.m, k, "discovery", ("first-reverse",) + why)
+    return jac, Decision(mode, n, prof.m, k, "discovery", ("first-reverse",) + why,
+                         rows=prof.rows)
 
 
 # ------------------------------------------------------------------------------------
@@ -898,14 +988,14 @@ class CostReport:
     k: int                      # directions per forward pass
     forward_passes: int         # ceil(n / k)
     recorded_passes: int        # 1
-    reverse_sweeps: int         # m
+    reverse_sweeps: int         # m, or ceil(m / sweep_rows) when sweeps are batched
     work: Work
     tape_entries: int           # entries on the tape of reverse mode
     tape_bytes: int             # bytes held by the tape (each array once)
     intermediate_bytes: int     # of which outputs of recorded primitives
     est_forward_pass: float     # seconds for one forward pass with k directions
     est_record: float           # seconds for the recorded pass
-    est_sweep: float            # seconds for one backward sweep
+    est_sweep: float            # seconds for one backward sweep (of sweep_rows rows)
     est_forward: float          # seconds for the whole Jacobian, forward mode
     est_reverse: float          # seconds for the whole Jacobian, reverse mode
     measured_forward: float = None
@@ -914,6 +1004,7 @@ class CostReport:
     basis: str = ""
     reason: str = ""
     model: CostModel = field(default=None, repr=False)
+    sweep_rows: int = 1         # Jacobian rows per backward sweep
 
     @property
     def forward_text(self):
@@ -921,7 +1012,7 @@ class CostReport:
 
     @property
     def reverse_text(self):
-        return passes_text(REVERSE, self.n, self.m, self.k)
+        return passes_text(REVERSE, self.n, self.m, self.k, self.sweep_rows)
 
     def __str__(self):
         def row(name, passes, est, meas):
@@ -933,7 +1024,8 @@ class CostReport:
             row("reverse", self.reverse_text, self.est_reverse, self.measured_reverse),
             f"  one forward pass ({min(self.k, self.n)} directions) ~ "
             f"{_ms(self.est_forward_pass)}, recorded pass ~ {_ms(self.est_record)}, "
-            f"one sweep ~ {_ms(self.est_sweep)}",
+            f"one sweep{f' of {self.sweep_rows} rows' if self.sweep_rows > 1 else ''} ~ "
+            f"{_ms(self.est_sweep)}",
             f"  work per pass: {self.work.ops} array primitives, {self.work.scalar_ops} scalar"
             f" ops, {self.work.elements} elements, {self.work.flops} multiply-adds",
             f"  tape of reverse mode: {self.tape_entries} entries holding "
@@ -975,6 +1067,7 @@ def explain(f, *args, argnums=0, has_aux=False, measure=False, repeat=5, model=N
     entries = len(trace) if hasattr(trace, "__len__") else len(_generic_nodes(trace))
     del rec, trace
     est = model.estimates(work, n, m, k)
+    rows = sweep_rows(work, m)
     table = _profiles_of(f, {})
     prof = table.get(key)
     if prof is None or prof.m != m:
@@ -1014,12 +1107,14 @@ def explain(f, *args, argnums=0, has_aux=False, measure=False, repeat=5, model=N
     name = getattr(f, "__qualname__", None) or getattr(f, "__name__", None) or repr(f)
     return CostReport(
         function=name, n=n, m=m, k=k,
-        forward_passes=math.ceil(n / k) if n else 1, recorded_passes=1, reverse_sweeps=m,
+        forward_passes=math.ceil(n / k) if n else 1, recorded_passes=1,
+        reverse_sweeps=math.ceil(m / rows) if rows > 1 else m, sweep_rows=rows,
         work=work, tape_entries=entries, tape_bytes=held, intermediate_bytes=inter,
         est_forward_pass=model.forward_pass(work, k), est_record=model.record(work),
-        est_sweep=model.sweep(work), est_forward=est[FORWARD], est_reverse=est[REVERSE],
+        est_sweep=model.batched_sweep(work, rows) if rows > 1 else model.sweep(work),
+        est_forward=est[FORWARD], est_reverse=est[REVERSE],
         measured_forward=mf if measure else None, measured_reverse=mr if measure else None,
-        choice=choice, basis=basis, reason=reason_text(why, n, m, k), model=model)
+        choice=choice, basis=basis, reason=reason_text(why, n, m, k, rows), model=model)
 
 
 # ------------------------------------------------------------------------------------

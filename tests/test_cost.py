@@ -204,17 +204,26 @@ def test_report_counts(n, m):
     assert (r.n, r.m) == (n, m)
     assert r.k == min(K, n)
     assert r.forward_passes == math.ceil(n / K)
-    assert r.recorded_passes == 1 and r.reverse_sweeps == m
+    # array code: the sweeps take up to K rows of the Jacobian each (one row if m = 1)
+    rows = min(m, K)
+    assert r.sweep_rows == rows
+    assert r.recorded_passes == 1 and r.reverse_sweeps == math.ceil(m / rows)
     assert r.work.flops == n * m                  # the matrix-vector product
     assert r.work.elements >= n + m               # sin over n, tanh over m
     assert r.measured_forward is None and r.measured_reverse is None
     model = r.model
-    assert r.est_reverse == pytest.approx(model.record(r.work) + m * model.sweep(r.work))
+    if rows == 1:
+        assert r.est_reverse == pytest.approx(model.record(r.work) + model.sweep(r.work))
+    else:
+        full, rest = divmod(m, rows)
+        assert r.est_reverse == pytest.approx(
+            model.record(r.work) + full * model.batched_sweep(r.work, rows)
+            + (model.batched_sweep(r.work, rest) if rest else 0.0))
     assert r.est_forward == pytest.approx(model.forward(r.work, n, K))
     text = str(r)
     assert f"R^{n} -> R^{m}" in text
     assert r.forward_text in text and r.reverse_text in text
-    assert f"1 recorded pass + {m} sweep" in text
+    assert r.reverse_text == cost.passes_text(REVERSE, n, m, K, rows)
     assert dataclasses.asdict(r)["n"] == n
 
 
@@ -223,6 +232,7 @@ def test_passes_text():
     assert cost.passes_text(FORWARD, 1, 5, 1) == "1 forward pass of 1 direction"
     assert cost.passes_text(REVERSE, 1000, 1, 64) == "1 recorded pass + 1 sweep"
     assert cost.passes_text(REVERSE, 3, 10, 3) == "1 recorded pass + 10 sweeps"
+    assert cost.passes_text(REVERSE, 3, 130, 3, 64) == "1 recorded pass + 3 sweeps of 64 rows"
 
 
 def test_forward_estimate_counts_the_last_partial_chunk():
@@ -230,7 +240,12 @@ def test_forward_estimate_counts_the_last_partial_chunk():
     w = Work(ops=5, elements=300, flops=1000)
     assert m.forward(w, 130, 64) == pytest.approx(2 * m.forward_pass(w, 64) + m.forward_pass(w, 2))
     assert m.forward(w, 128, 64) == pytest.approx(2 * m.forward_pass(w, 64))
-    assert m.reverse(w, 7) == pytest.approx(m.record(w) + 7 * m.sweep(w))
+    # array code: 7 rows in one batched sweep; scalar code: 7 sweeps of one row
+    assert cost.sweep_rows(w, 7) == 7
+    assert m.reverse(w, 7) == pytest.approx(m.record(w) + m.batched_sweep(w, 7))
+    s = Work(ops=2, scalar_ops=5000)
+    assert cost.sweep_rows(s, 7) == 1
+    assert m.reverse(s, 7) == pytest.approx(m.record(s) + 7 * m.sweep(s))
 
 
 def test_explain_measure_gives_timings_and_teaches_auto():
@@ -336,7 +351,8 @@ def test_first_timing_is_not_trusted():
 @pytest.mark.parametrize("n,m,runs", [
     (30, 10, FORWARD),      # one forward pass is the whole Jacobian: forward is run
     (1000, 1, REVERSE),     # one sweep is the whole Jacobian: reverse is run
-    (300, 30, None),        # neither: the other mode is probed beside the measured one
+    (1000, 30, REVERSE),    # so is one sweep of 30 rows (array code): reverse is run
+    (300, 130, None),       # neither: the other mode is probed beside the measured one
 ])
 def test_plan_explores_a_close_mode_and_rechecks_it(n, m, runs):
     model = CostModel.default()
@@ -428,7 +444,7 @@ def test_an_old_timing_fades():
 
 def test_plan_doubts_timings_the_model_disagrees_with_a_few_times():
     model = CostModel.default()
-    p = _profile(n=300, m=30, work=Work(ops=5, elements=330, flops=9000))
+    p = _profile(n=200, m=200, work=Work(ops=5, elements=400, flops=40000))
     est = p.estimates(model)
     best = min(est, key=est.get)
     other = cost._other(best)
@@ -455,7 +471,7 @@ def test_plan_doubts_timings_the_model_disagrees_with_a_few_times():
     _run(p, best, 1e-3, cost.STALE)
     assert cost.plan(p, model)[1] == "measuring"
     # far beyond DOUBT, the model's opinion no longer earns a re-timing
-    q = _profile(n=300, m=30, work=Work(ops=5, elements=330, flops=9000))
+    q = _profile(n=200, m=200, work=Work(ops=5, elements=400, flops=40000))
     for t in (1e-3, 1e-3):
         q.observe(best, t)
     for t in (1.0, 1.0):
