@@ -24,9 +24,9 @@ from array import array
 import numpy as np
 
 from . import tape_kernel
-from .core import Box, Trace
+from .core import Box, Trace, dtype_of, shape_of
 from .forward import _is_inexact
-from .primitives import getitem
+from .primitives import MINUS_ONE, ONE, getitem
 
 # Traces whose level is below this do not record. ``dualad.no_grad()`` sets it to a fresh
 # level, so it covers the object API's tensors (level 0) and any grad already running
@@ -248,6 +248,127 @@ def node_vjps(node, g):
             yield p, prim.vjp(j, g, primals, out, kw)
 
 
+_PLAIN_CT = (np.ndarray, _F64)
+_SIGNS = {ONE: 1, MINUS_ONE: -1}    # constant partials of linear operands
+
+
+class Adjoints:
+    """Cotangents accumulated during a sweep, keyed by slot.
+
+    Memory traffic decides the speed of array code, so sums go in place into arrays the
+    sweep allocated itself (``owned``), never into a seed or an array a VJP rule returned
+    (those may alias a primal or another slot's cotangent). A slot's adjoint is final when
+    it is taken, so an owned array is never written after it has been handed on.
+    """
+
+    __slots__ = ("sums", "owned")
+
+    def __init__(self):
+        self.sums = {}
+        self.owned = set()
+
+    def add(self, key, c):
+        sums = self.sums
+        old = sums.get(key)
+        if old is None:
+            sums[key] = c
+        elif (key in self.owned and type(c) in _PLAIN_CT and c.dtype == old.dtype
+              and c.shape == old.shape):
+            old += c
+        else:
+            new = old + c
+            sums[key] = new
+            if type(new) is np.ndarray:
+                self.owned.add(key)
+            else:
+                self.owned.discard(key)
+
+    def take(self, key):
+        self.owned.discard(key)
+        return self.sums.pop(key, None)
+
+    def add_at(self, key, idx, shape, g):
+        """Add ``g`` into the adjoint of an array of ``shape`` at the basic index ``idx``:
+        the transpose of ``x[idx]`` without a zero array per read when the sum is ours."""
+        old = self.sums.get(key)
+        if key in self.owned and old.shape == shape \
+                and np.result_type(old.dtype, g.dtype) == old.dtype:
+            old[idx] += g
+            return
+        z = np.zeros(shape, dtype=np.result_type(g.dtype, np.float32))
+        z[idx] = g
+        if old is None:
+            self.sums[key] = z
+            self.owned.add(key)
+        else:
+            self.add(key, z) if key in self.owned else self._adopt(key, z, old)
+
+    def _adopt(self, key, z, old):
+        """Store z + old as the sum, reusing z (ours) when the types allow."""
+        if type(old) in _PLAIN_CT and np.result_type(z.dtype, old.dtype) == z.dtype:
+            z += old
+            self.sums[key] = z
+            self.owned.add(key)
+        else:
+            self.sums[key] = old + z
+            self.owned.discard(key)
+
+    def pull(self, node, g):
+        """The reverse-mode step: add the contributions of node (a generic entry) to its
+        parents' adjoints given its output cotangent ``g``."""
+        prim, kw, primals, out, parents = node
+        if prim is getitem and type(g) in _PLAIN_CT and type(primals[0]) is np.ndarray \
+                and _basic_index(kw["idx"]):
+            if parents[0] is not None:
+                self.add_at(parents[0], kw["idx"], primals[0].shape, g)
+            return
+        plain = type(g) in _PLAIN_CT
+        for j, p in enumerate(parents):
+            if p is None:
+                continue
+            sign = _SIGNS.get(prim.partials[j]) if plain and prim.elementwise else None
+            if sign is not None and shape_of(primals[j]) == g.shape \
+                    and dtype_of(primals[j]) == g.dtype:
+                self.add_signed(p, g, sign)     # +g or -g: no temporary for the sign
+            else:
+                self.add(p, prim.vjp(j, g, primals, out, kw))
+
+    def add_signed(self, key, g, sign):
+        """adj[key] += sign * g (sign +1 or -1), for the linear operands of add, subtract
+        and negative: no array -g is made when the sum is ours."""
+        old = self.sums.get(key)
+        if sign < 0 and old is not None and key in self.owned \
+                and old.dtype == g.dtype and old.shape == g.shape:
+            old -= g
+        else:
+            self.add(key, g if sign > 0 else -g)
+
+
+class _KernelAdjoints(Adjoints):
+    """Adjoints whose scalar slots live in the sweep kernel's flat buffers."""
+
+    __slots__ = ("scalar", "sadj", "has")
+
+    def __init__(self, scalar, sadj, has):
+        super().__init__()
+        self.scalar, self.sadj, self.has = scalar, sadj, has
+
+    def add(self, key, c):
+        if self.scalar[key]:
+            self.sadj[key] += c
+            self.has[key] = True
+        else:
+            Adjoints.add(self, key, c)
+
+
+def _basic_index(idx):
+    """True when x[idx] is a view (ints, slices, None, Ellipsis): no repeated elements."""
+    for k in (idx if type(idx) is tuple else (idx,)):
+        if not (k is None or k is Ellipsis or type(k) is slice or type(k) is int):
+            return False
+    return True
+
+
 FAST_SWEEP_MIN_SCALARS = 32
 
 
@@ -280,8 +401,8 @@ def _add(x, y):
 
 
 def _sweep_reference(trace, seeds, wanted):
-    a, b, da, db = trace.a, trace.b, trace.da, trace.db
-    adj = [None] * len(a)
+    a, b, da, db, generic = trace.a, trace.b, trace.da, trace.db, trace.generic
+    adj = Adjoints()
     eadj = {}
 
     def elements(off, size, shape):
@@ -293,12 +414,10 @@ def _sweep_reference(trace, seeds, wanted):
         return np.stack([0.0 if v is None else v for v in vals]).reshape(shape)
 
     def take(i):
-        g = adj[i]
-        adj[i] = None
-        return _add(g, _region_adjoint(trace, i, elements))
+        return _add(adj.take(i), _region_adjoint(trace, i, elements))
 
     for slot, g in seeds.items():
-        adj[slot] = _add(adj[slot], g)
+        adj.add(slot, g)
     for i in range(len(a) - 1, -1, -1):
         ai = a[i]
         if ai == LEAF:
@@ -306,19 +425,17 @@ def _sweep_reference(trace, seeds, wanted):
         if ai == GENERIC:
             g = take(i)
             if g is not None:
-                for p, c in node_vjps(trace.generic[i], g):
-                    adj[p] = _add(adj[p], c)
+                adj.pull(generic[i], g)
             continue
-        g = adj[i]
+        g = adj.take(i)
         if g is None:
             continue
-        adj[i] = None
         if b[i] == ELEMENT:
             eadj[ai] = _add(eadj.get(ai), g)
             continue
-        adj[ai] = _add(adj[ai], g * da[i])
+        adj.add(ai, g * da[i])
         if b[i] >= 0:
-            adj[b[i]] = _add(adj[b[i]], g * db[i])
+            adj.add(b[i], g * db[i])
     return [take(s) for s in wanted]
 
 
@@ -332,25 +449,18 @@ def _sweep_fast(trace, seeds, wanted, kernel):
     sadj = np.zeros(n)
     has = np.zeros(n, dtype=np.bool_)
     eadj = np.zeros(trace.esize)
-    adj = {}
+    adj = _KernelAdjoints(scalar, sadj, has)
 
     def elements(off, size, shape):
         return eadj[off:off + size].reshape(shape).copy()
 
-    def add(p, c):
-        if scalar[p]:
-            sadj[p] += c
-            has[p] = True
-        else:
-            adj[p] = _add(adj.get(p), c)
-
     def take(i):
         if scalar[i]:
             return _F64(sadj[i]) if has[i] else None
-        return _add(adj.pop(i, None), _region_adjoint(trace, i, elements))
+        return _add(adj.take(i), _region_adjoint(trace, i, elements))
 
     for slot, g in seeds.items():
-        add(slot, g)
+        adj.add(slot, g)
     kinds = trace.a
     i = n - 1
     while i >= 0:
@@ -360,26 +470,6 @@ def _sweep_fast(trace, seeds, wanted, kernel):
             break
         g = take(i)
         if g is not None:
-            for p, c in node_vjps(trace.generic[i], g):
-                add(p, c)
+            adj.pull(trace.generic[i], g)
         i -= 1
     return [take(s) for s in wanted]
-
-
-def backward(nodes, seeds):
-    """Sweep a list of generic nodes in reverse order (``nodes[i]`` produces slot i).
-
-    Used by graphs that are not tapes (the object API orders its reachable nodes and
-    numbers them); ``seeds`` is {slot: g}. Returns the list of adjoints.
-    """
-    adj = [None] * len(nodes)
-    for slot, g in seeds.items():
-        adj[slot] = _add(adj[slot], g)
-    for i in range(len(nodes) - 1, -1, -1):
-        g = adj[i]
-        if g is None or nodes[i] is None:
-            continue
-        adj[i] = None
-        for p, c in node_vjps(nodes[i], g):
-            adj[p] = _add(adj[p], c)
-    return adj
