@@ -240,14 +240,6 @@ _scalar_operators()
 # ------------------------------------------------------------------------------------
 # Backward sweeps
 # ------------------------------------------------------------------------------------
-def node_vjps(node, g):
-    """(parent slot, cotangent contribution) for each traced operand of a generic node."""
-    prim, kw, primals, out, parents = node
-    for j, p in enumerate(parents):
-        if p is not None:
-            yield p, prim.vjp(j, g, primals, out, kw)
-
-
 _PLAIN_CT = (np.ndarray, _F64)
 _SIGNS = {ONE: 1, MINUS_ONE: -1}    # constant partials of linear operands
 

@@ -15,7 +15,7 @@ it used is freed by reference counting, so a training loop does not grow a tape.
 ``backward()`` collects the nodes reachable from the output with an explicit stack, sorts
 them by creation number, newest first (a valid reverse topological order, since a node is
 always created after its operands), and applies each node's VJPs with reverse mode's own
-step (``reverse.node_vjps``). Leaf gradients are accumulated into ``.grad``. Unless
+step (``reverse.Adjoints.pull``). Leaf gradients are accumulated into ``.grad``. Unless
 ``retain_graph=True`` the saved values are then freed, and a second ``backward()``
 through those nodes raises ``GraphFreedError``.
 
@@ -33,7 +33,7 @@ from .core import Box, Trace, primal
 from .errors import DualadError
 from .forward import _is_inexact
 from . import core
-from .reverse import node_vjps, record_from
+from .reverse import Adjoints, record_from
 
 __all__ = ["Tensor", "Node", "no_grad", "enable_grad", "is_grad_enabled", "GraphFreedError"]
 
@@ -190,26 +190,16 @@ def _sweep(root, seed, retain_graph):
                 stack.append(p)
     nodes.sort(key=lambda n: n.seq, reverse=True)
 
-    adj = {root: seed}
-    leaves = {}
+    adj = Adjoints()   # keyed by Node, and by leaf Tensor for the leaves' gradients
+    adj.add(root, seed)
     for n in nodes:
-        g = adj.pop(n, None)
-        if g is None:
-            continue
-        for p, c in node_vjps(n, g):  # the reverse-mode step, shared
-            if type(p) is Node:
-                prev = adj.get(p)
-                adj[p] = c if prev is None else prev + c
-            else:
-                entry = leaves.get(id(p))
-                if entry is None:
-                    leaves[id(p)] = [p, c]
-                else:
-                    entry[1] = entry[1] + c
+        g = adj.take(n)
+        if g is not None:
+            adj.pull(n, g)   # the reverse-mode step, shared with the tape's sweep
     if not retain_graph:
         for n in nodes:
             n.primals = n.out = None
-    return [(p, g) for p, g in leaves.values()]
+    return list(adj.sums.items())
 
 
 # ------------------------------------------------------------------------------------
