@@ -164,7 +164,8 @@ def tape_memory(trace):
     """(bytes held by the tape, of which intermediates) for a recorded reverse pass.
 
     Counts each distinct array the tape's entries hold once (views count as the array
-    they view), plus the flat arrays of scalar entries. "Intermediates" are the arrays
+    they view; a released stand-in is a single NaN), plus the flat arrays of scalar
+    entries. "Intermediates" are the arrays
     the recorded primitives produced (their outputs): memory that exists only because
     reverse mode keeps it for the sweep. The rest are inputs and constants of f.
     """
@@ -176,9 +177,14 @@ def tape_memory(trace):
         elif isinstance(arr, np.ndarray):
             flat += _held_bytes(arr, seen)
     nodes = _generic_nodes(trace)
+    produced = getattr(trace, "generic", {})
     inter = flat
     for node in nodes:
         inter += _held_bytes(node[3], seen)
+        # an output the tape released (elementwise residuals) is still held when a later
+        # entry keeps it as an operand: it counts as an intermediate there
+        inter += sum(_held_bytes(p, seen) for p, parent in zip(node[2], node[4])
+                     if parent in produced)
     total = inter
     for node in nodes:
         for p in node[2]:

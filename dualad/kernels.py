@@ -380,7 +380,7 @@ def elementwise_vjp(prim, i, g, primals, out):
     """The cotangent of operand ``i`` by a fused kernel, or None."""
     if not NUMBA_ENABLED or prim.name not in VJP_OPS or type(out) is not np.ndarray \
             or out.dtype != _F64 \
-            or out.size < MIN_SIZE or not out.flags.c_contiguous or len(primals) > 2:
+            or out.size < MIN_SIZE or len(primals) > 2:
         return None
     shape, n = out.shape, out.size
     p = primals[i]
@@ -388,11 +388,12 @@ def elementwise_vjp(prim, i, g, primals, out):
         return None   # the cotangent of a broadcast operand needs a sum: NumPy does it
     gf = _flat_operand(g, shape, n)
     ops = [_flat_operand(q, shape, n) for q in primals]
-    if gf is None or any(q is None for q in ops):
+    o = _flat_operand(out, shape, n)    # a stand-in the tape released is stride 0
+    if gf is None or o is None or any(q is None for q in ops):
         return None
     res = np.empty(n)
     if len(primals) == 1:
-        ok = _call(("_vjp_unary", prim, (0,)), (ops[0], out.reshape(n), gf, res))
+        ok = _call(("_vjp_unary", prim, (0,)), (ops[0], o, gf, res))
     else:
-        ok = _call(("_vjp_binary", prim, (i,)), (ops[0], ops[1], out.reshape(n), gf, res))
+        ok = _call(("_vjp_binary", prim, (i,)), (ops[0], ops[1], o, gf, res))
     return res.reshape(shape) if ok else None

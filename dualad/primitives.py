@@ -11,6 +11,8 @@ them too: higher-order derivatives need nothing extra.
 Tangents in forward mode carry a leading axis of k directions; ``align`` and ``batched``
 helpers below keep the rules readable.
 """
+import dis
+import inspect
 import math
 import operator
 
@@ -49,6 +51,24 @@ class Elementwise(Primitive):
         self.domain = domain
         self.kink = kink  # the documented convention at a non-differentiable point
         self.scalar = _scalar_impl(name)
+        # which of (*operands, out) each partial reads: what the tape must keep
+        self.reads = tuple(frozenset() if d is None else arguments_read(d, self.nin + 1)
+                           for d in partials)
+
+    def residuals(self, primals, out, parents):
+        """(primals, out) as the tape keeps them for the VJP: large arrays that no partial
+        of a traced operand reads are swapped for a NaN stand-in of the same shape and
+        dtype (no memory), so the temporaries of array code are freed as f runs instead
+        of living until the backward sweep. A stand-in read by mistake gives NaN, never
+        a plausible wrong number."""
+        need = set()
+        for i, p in enumerate(parents):
+            if p is not None:
+                need |= self.reads[i]
+        if len(need) > self.nin:
+            return primals, out
+        primals = tuple(v if i in need else released(v) for i, v in enumerate(primals))
+        return primals, (out if self.nin in need else released(out))
 
     def __call__(self, *args, **kw):
         # Plain Python floats take the math/operator implementation: same values, and
@@ -99,6 +119,43 @@ class Elementwise(Primitive):
                 return fused
         return project(unbroadcast(scale(g, self.partial(i, primals, out)),
                                    shape_of(primals[i])), primals[i])
+
+
+def arguments_read(fn, nargs):
+    """The positions among fn's first ``nargs`` arguments that its code reads (all of
+    them when that cannot be told: a builtin, a closure over an argument)."""
+    code = getattr(fn, "__code__", None)
+    everything = frozenset(range(nargs))
+    if code is None:
+        return everything
+    names = list(code.co_varnames[:code.co_argcount])
+    if code.co_flags & inspect.CO_VARARGS:
+        names.append(code.co_varnames[code.co_argcount + code.co_kwonlyargcount])
+    if any(n in code.co_cellvars for n in names):
+        return everything
+    read = set()
+    for ins in dis.get_instructions(code):
+        if "FAST" in ins.opname:
+            read.update(ins.argval if isinstance(ins.argval, tuple) else (ins.argval,))
+    if len(names) > code.co_argcount:       # *args read at all: every argument
+        return everything if names[-1] in read else frozenset()
+    return frozenset(i for i, n in enumerate(names[:nargs]) if n in read)
+
+
+RELEASE_MIN_SIZE = 4096     # smaller arrays cost more to swap than they free
+_NAN_CELLS = {}
+
+
+def released(v):
+    """A read-only NaN array shaped like the array ``v`` (stride 0: no memory), or ``v``
+    itself when it is small, not a float array, or not an array."""
+    if type(v) is not np.ndarray or v.size < RELEASE_MIN_SIZE or v.dtype.kind not in "fc":
+        return v
+    cell = _NAN_CELLS.get(v.dtype)
+    if cell is None:
+        cell = _NAN_CELLS[v.dtype] = np.full(1, np.nan, dtype=v.dtype)
+        cell.flags.writeable = False
+    return np.ndarray(v.shape, v.dtype, buffer=cell, strides=(0,) * v.ndim)
 
 
 _SCALAR_ALIASES = {

@@ -109,7 +109,10 @@ class ReverseTrace(Trace):
         if nested or isinstance(out, Box):
             self.pure = False
         slot = self._push(GENERIC, NONE, 0.0, 0.0, _is_scalar(out))
-        self.generic[slot] = (prim, kw, tuple(primals), out, tuple(parents))
+        kept, kept_out = tuple(primals), out
+        if prim.elementwise and type(out) is np.ndarray:
+            kept, kept_out = prim.residuals(kept, out, parents)
+        self.generic[slot] = (prim, kw, kept, kept_out, tuple(parents))
         return Tracer(out, self, slot)
 
     def _scalar_entry(self, prim, args):
