@@ -1,4 +1,12 @@
 """Nested containers (tuples, lists, dicts, namedtuples, None) of arrays: flatten and rebuild."""
+import numpy as np
+
+from .core import Box
+
+LEAF = ("leaf",)
+# Types that are always leaves, checked by exact type before the container tests: a bare
+# array (the common argument of grad) flattens without walking.
+_LEAF_TYPES = frozenset((np.ndarray, float, np.float64, int, complex, np.float32))
 
 
 def _is_namedtuple(x):
@@ -7,9 +15,14 @@ def _is_namedtuple(x):
 
 def flatten(tree):
     """Leaves in a fixed order and a description to rebuild the structure with ``unflatten``."""
+    if type(tree) in _LEAF_TYPES or isinstance(tree, Box):
+        return [tree], LEAF
     leaves = []
 
     def walk(x):
+        if type(x) in _LEAF_TYPES:
+            leaves.append(x)
+            return LEAF
         if x is None:
             return ("none",)
         if _is_namedtuple(x):
@@ -20,13 +33,15 @@ def flatten(tree):
             keys = sorted(x, key=repr)
             return ("dict", tuple(keys), tuple(walk(x[k]) for k in keys))
         leaves.append(x)
-        return ("leaf",)
+        return LEAF
 
     return leaves, walk(tree)
 
 
 def unflatten(treedef, leaves):
     it = iter(leaves)
+    if treedef == LEAF:
+        return next(it)
 
     def build(d):
         tag = d[0]
