@@ -119,12 +119,15 @@ def _scalar_impl(name):
                           "tanh", "sinh", "cosh", "log2", "log10", "cbrt", "exp2") else None
 
 
+_F64 = np.dtype(np.float64)
 _LOW_PRECISION = (np.dtype(np.float32), np.dtype(np.float16), np.dtype(np.complex64))
 
 
 def _follow_dtype(d, out):
     """A partial that came out in double precision (a mask times 1.0, a NumPy float64
     constant) cast down to the output's precision: float32 in, float32 derivatives out."""
+    if type(d) is float or (type(out) is np.ndarray and out.dtype is _F64):
+        return d                # a weakly typed constant, or a double-precision output
     if isinstance(d, (np.ndarray, np.generic)) and d.dtype.itemsize >= 8:
         dt = dtype_of(out)
         if dt in _LOW_PRECISION:
@@ -155,7 +158,7 @@ def scale(t, d):
         if d == 1.0:
             return t
         if d == -1.0:
-            return negative(t)
+            return np.negative(t) if type(t) is np.ndarray else negative(t)
     return t * d
 
 
@@ -170,14 +173,19 @@ def align(t, nd_in, nd_out):
 def unbroadcast(g, shape):
     """Sum ``g`` over the axes that broadcasting added, giving a cotangent of ``shape``."""
     gshape = shape_of(g)
-    if gshape == tuple(shape):
+    shape = tuple(shape)
+    if gshape == shape:
         return g
     lead = len(gshape) - len(shape)
     axes = tuple(range(lead)) + tuple(
         lead + i for i, n in enumerate(shape) if n == 1 and gshape[lead + i] != 1)
+    if type(g) is np.ndarray:   # a plain cotangent: what the primitives would compute
+        if axes:
+            g = np.add.reduce(g, axis=axes)
+        return g.reshape(shape) if g.shape != shape else g
     if axes:
         g = sum_(g, axis=axes)
-    return reshape(g, shape=tuple(shape)) if shape_of(g) != tuple(shape) else g
+    return reshape(g, shape=shape) if shape_of(g) != shape else g
 
 
 def _elementwise(name, impl, *partials, domain=None, kink=None):
@@ -400,6 +408,8 @@ def _norm_axes(axis, nd):
 
 
 def _sum_impl(x, axis=None, keepdims=False):
+    if type(x) is np.ndarray:   # what np.sum calls for an ndarray, without its wrapper
+        return np.add.reduce(x, axis=axis, keepdims=keepdims)
     return np.sum(x, axis=axis, keepdims=keepdims)
 
 
@@ -411,11 +421,43 @@ def _sum_jvp(tangents, primals, out, axis=None, keepdims=False):
 
 def _sum_vjp(i, g, primals, out, axis=None, keepdims=False):
     shape = shape_of(primals[0])
+    if type(g) is np.ndarray:
+        view = _spread(g, shape, _norm_axes(axis, len(shape)), keepdims)
+        if view is not None:
+            return view
     if not keepdims:
         axes = _norm_axes(axis, len(shape))
         kept = tuple(1 if d in axes else n for d, n in enumerate(shape))
         g = reshape(g, shape=kept)
     return broadcast_to(g, shape=shape)
+
+
+def _spread(g, shape, axes, keepdims):
+    """The plain cotangent ``g`` of a sum over ``axes`` broadcast back to ``shape``: the
+    read-only view np.broadcast_to gives, built directly (np.broadcast_to's Python
+    overhead is most of a small sum's VJP). None when g is not a C-contiguous, nonempty
+    array of the reduced shape (np.broadcast_to then does it, or raises)."""
+    if not g.flags.c_contiguous or g.size == 0:
+        return None
+    gshape, gstrides = g.shape, g.strides
+    strides, j = [], 0
+    for d, n in enumerate(shape):
+        if d in axes:
+            strides.append(0)
+            if keepdims:
+                if gshape[j] != 1:
+                    return None
+                j += 1
+        else:
+            if j >= len(gshape) or gshape[j] != n or n == 0:
+                return None
+            strides.append(gstrides[j])
+            j += 1
+    if j != len(gshape):
+        return None
+    view = np.ndarray(shape, g.dtype, g, 0, tuple(strides))
+    view.flags.writeable = False
+    return view
 
 
 sum_ = register(Primitive("sum", _sum_impl, _sum_jvp, _sum_vjp))
@@ -699,6 +741,8 @@ conjugate = register(Primitive("conjugate", np.conjugate, _conj_jvp, _conj_vjp))
 def project(c, like):
     """The cotangent ``c`` in the space of the operand ``like``: its real part when ``like``
     is real and ``c`` complex (the transpose of the embedding of the reals)."""
+    if type(c) is np.ndarray and c.dtype.kind != "c":   # a plain real cotangent
+        return c
     if c is None or dtype_of(c).kind != "c" or dtype_of(like).kind == "c":
         return c
     return real(c)
