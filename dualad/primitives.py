@@ -638,7 +638,8 @@ def _concat_vjp(i, g, primals, out, axis=0):
 concatenate = register(Primitive("concatenate", _concat_impl, _concat_jvp, _concat_vjp))
 
 
-# --- matrix product (operands at least 2-D; numpy_dispatch handles 1-D operands) -----
+# --- matrix product: operands both at least 2-D, or a vector and a vector or matrix ------
+# (numpy_dispatch reshapes the other 1-D cases; a matrix-vector product is one entry).
 def _swap_last(x):
     nd = ndim_of(x)
     return transpose(x, axes=tuple(range(nd - 2)) + (nd - 1, nd - 2))
@@ -659,9 +660,50 @@ def _matmul_directions(a, tb):
     return transpose(reshape(matmul(a, folded), shape=(shape_of(a)[0], k, p)), axes=(1, 0, 2))
 
 
+def _vector_matmul_jvp(ta, tb, a, b):
+    """The JVP of a @ b when a or b is a vector (the other at most 2-D); the k directions
+    are folded into one product with operands that keep to the same shapes."""
+    na, nb = ndim_of(a), ndim_of(b)
+    total = None
+    if ta is not None:
+        if na == 2:     # ta (k, m, n) @ b (n,)
+            k, m, n = shape_of(ta)
+            total = reshape(matmul(reshape(ta, shape=(k * m, n)), b), shape=(k, m))
+        else:           # ta (k, n) @ b
+            total = matmul(ta, b)
+    if tb is not None:
+        if nb == 2:     # a (n,) @ tb (k, n, p)
+            k, n, p = shape_of(tb)
+            folded = reshape(transpose(tb, axes=(1, 0, 2)), shape=(n, k * p))
+            term = reshape(matmul(a, folded), shape=(k, p))
+        else:           # a @ tb[j] = tb[j] @ a^T
+            term = matmul(tb, _swap_last(a) if na == 2 else a)
+        total = term if total is None else total + term
+    return total
+
+
+def _vector_matmul_vjp(i, g, a, b):
+    """The cotangent of operand i of a @ b when a or b is a vector (the other at most 2-D)."""
+    na, nb = ndim_of(a), ndim_of(b)
+    if i == 0:
+        if na == 2:     # a (m, n), b (n,): the outer product g b^T
+            return reshape(g, shape=shape_of(g) + (1,)) * b
+        return matmul(b, g) if nb == 2 else g * b
+    if nb == 2:         # a (n,), b (n, p): the outer product a g^T
+        return reshape(a, shape=shape_of(a) + (1,)) * g
+    return matmul(g, a) if na == 2 else g * a
+
+
+def _is_vector_product(a, b):
+    na, nb = ndim_of(a), ndim_of(b)
+    return (na == 1 and nb <= 2) or (nb == 1 and na <= 2)
+
+
 def _matmul_jvp(tangents, primals, out, **kw):
     a, b = primals
     ta, tb = tangents
+    if _is_vector_product(a, b):
+        return _vector_matmul_jvp(ta, tb, a, b)
     nd = ndim_of(out)
     total = None
     if ta is not None:
@@ -677,6 +719,8 @@ def _matmul_jvp(tangents, primals, out, **kw):
 
 def _matmul_vjp(i, g, primals, out, **kw):
     a, b = primals
+    if _is_vector_product(a, b):
+        return project(_vector_matmul_vjp(i, g, a, b), primals[i])
     if i == 0:
         return project(unbroadcast(matmul(g, _swap_last(b)), shape_of(a)), a)
     return project(unbroadcast(matmul(_swap_last(a), g), shape_of(b)), b)
