@@ -389,15 +389,25 @@ def _rows_per_sweep(rec, sizes):
     """Per input leaf, the (m, size) block of Jacobian rows: one backward sweep per row."""
     rows = [[] for _ in rec.leaves]
     for j, (v, size) in enumerate(zip(rec.values, sizes)):
+        dt, shape = _row_dtype(v), shape_of(v)
         for r in range(size):
             cts = [None] * len(rec.values)
-            e = np.zeros(size, dtype=_row_dtype(v))
+            e = np.zeros(size, dtype=dt)
             e[r] = 1.0
-            cts[j] = e.reshape(shape_of(v))
+            cts[j] = e.reshape(shape)
             for acc, g in zip(rows, rec.pull(cts)):
                 acc.append(_flat(g))
-    return [np.stack(acc) if acc else np.zeros((0, math.prod(shape_of(x))), dtype_of(x))
-            for acc, x in zip(rows, rec.leaves)]
+    return [_stack_rows(acc, x) for acc, x in zip(rows, rec.leaves)]
+
+
+def _stack_rows(acc, x):
+    """np.stack of the rows ``acc`` (a fresh array; one plain row skips np.stack's Python
+    overhead, the common case of a scalar output)."""
+    if len(acc) == 1 and type(acc[0]) is np.ndarray:
+        return acc[0][None].copy()
+    if acc:
+        return np.stack(acc)
+    return np.zeros((0, math.prod(shape_of(x))), dtype_of(x))
 
 
 def _rows_batched(rec, sizes, k):
@@ -446,7 +456,8 @@ def _rows_of(g, x, kk, trace):
 
 
 def _flat(g):
-    return g.reshape((-1,)) if isinstance(g, Box) else np.reshape(g, (-1,))
+    return g.reshape((-1,)) if isinstance(g, Box) or type(g) is np.ndarray \
+        else np.reshape(g, (-1,))
 
 
 MODES = {"auto": "auto", "forward": "forward", "fwd": "forward",

@@ -482,7 +482,7 @@ broadcast_to = register(Primitive("broadcast_to", _broadcast_impl, _broadcast_jv
 
 
 def _reshape_impl(x, shape):
-    return np.reshape(x, shape)
+    return x.reshape(shape) if type(x) is np.ndarray else np.reshape(x, shape)
 
 
 def _reshape_jvp(tangents, primals, out, shape):
