@@ -115,3 +115,21 @@ def test_grad_of_sum_is_a_fresh_array_of_the_input_dtype(dtype):
     v, g0 = ad.value_and_grad(lambda x: np.sum(x))(x)
     np.testing.assert_array_equal(g0, np.ones_like(x))
     assert g0.dtype == np.dtype(dtype)
+
+
+def test_grad_leaves_no_reference_cycles():
+    """Tapes are freed by reference counting, not left to the cyclic collector."""
+    import gc
+    params = (np.ones((3, 2)), np.zeros(2))
+    f = lambda p, x: np.sum(np.tanh(x @ p[0] + p[1]) ** 2)   # noqa: E731
+    x = np.linspace(0.0, 1.0, 6).reshape(2, 3)
+    ad.grad(f)(params, x)
+    gc.collect()
+    gc.disable()
+    try:
+        for _ in range(3):
+            ad.grad(f)(params, x)
+            ad.jacrev(lambda v: np.sin(x @ v))(np.ones(3))
+        assert gc.collect() == 0
+    finally:
+        gc.enable()
