@@ -18,6 +18,9 @@ DEFAULT_CHUNK = 64
 # ------------------------------------------------------------------------------------
 def as_input(x):
     """A differentiable input: floats and float arrays as they are, ints promoted to float64."""
+    t = type(x)
+    if t is float or (t is np.ndarray and x.dtype.kind in "fc"):    # the common inputs
+        return x
     if isinstance(x, Box):
         return x
     if isinstance(x, bool) or (isinstance(x, np.ndarray) and x.dtype == bool):
@@ -39,6 +42,8 @@ def as_input(x):
 
 def _like(g, x):
     """A derivative shaped and typed like the primal ``x`` (zeros if ``g`` is None)."""
+    if type(g) is np.ndarray and type(x) is np.ndarray and g.dtype == x.dtype:
+        return g
     if g is None:
         g = np.zeros(shape_of(x), dtype=dtype_of(x))
     if isinstance(g, Box):
@@ -51,6 +56,8 @@ def _like(g, x):
 
 
 def _argnums(argnums, nargs):
+    if type(argnums) is int and 0 <= argnums < nargs:
+        return True, (argnums,)
     single = isinstance(argnums, int)
     nums = (argnums,) if single else tuple(argnums)
     for a in nums:
@@ -63,19 +70,22 @@ def _argnums(argnums, nargs):
 def _selected(args, argnums):
     """(leaves of the differentiated arguments, a function rebuilding the args from leaves)."""
     single, nums = _argnums(argnums, len(args))
-    leaves, treedef = flatten(tuple(args[i] for i in nums))
+    # One argument is flattened on its own (a bare array is then one leaf, no walk).
+    leaves, treedef = flatten(args[nums[0]] if single else tuple(args[i] for i in nums))
     leaves = [as_input(x) for x in leaves]
 
     def rebuild(new_leaves):
         chosen = unflatten(treedef, new_leaves)
         out = list(args)
-        for i, v in zip(nums, chosen):
-            out[i] = v
+        if single:
+            out[nums[0]] = chosen
+        else:
+            for i, v in zip(nums, chosen):
+                out[i] = v
         return tuple(out)
 
     def structure(per_leaf):
-        chosen = unflatten(treedef, per_leaf)
-        return chosen[0] if single else chosen
+        return unflatten(treedef, per_leaf)
 
     return leaves, rebuild, structure
 
@@ -94,12 +104,14 @@ def _strip(trace, x):
 
 
 def _strip_tree(trace, tree):
+    if tree is None:
+        return None
     leaves, treedef = flatten(tree)
     return unflatten(treedef, [_strip(trace, x) for x in leaves])
 
 
 def _concrete(x):
-    return float(x) if isinstance(x, np.float64) and np.ndim(x) == 0 else x
+    return float(x) if isinstance(x, np.float64) else x
 
 
 # ------------------------------------------------------------------------------------
@@ -289,14 +301,24 @@ def value_and_grad(f, argnums=0, has_aux=False):
                             "use jacobian or vjp for several outputs")
         value = rec.values[0]
         _check_scalar(value)
-        seed = np.ones(shape_of(value), dtype=dtype_of(value))
+        seed = _unit(value)
         grads = rec.structure(rec.pull([seed]))
         value = _concrete(value)
         return ((value, rec.aux), grads) if has_aux else (value, grads)
     return _wraps(vg, f)
 
 
+def _unit(value):
+    """The seed 1 shaped and typed like the scalar output ``value`` (a fresh 0-d array for
+    a float64 scalar, made without np.ones' Python overhead)."""
+    if type(value) is np.float64 or type(value) is float:
+        return np.array(1.0)
+    return np.ones(shape_of(value), dtype=dtype_of(value))
+
+
 def _check_scalar(value):
+    if type(value) is np.float64 or type(value) is float:   # a real scalar: fine
+        return
     dt = dtype_of(value)
     if dt.kind == "c":
         raise TypeError("grad requires a real-valued output, got complex; differentiate "
@@ -367,15 +389,25 @@ def _rows_per_sweep(rec, sizes):
     """Per input leaf, the (m, size) block of Jacobian rows: one backward sweep per row."""
     rows = [[] for _ in rec.leaves]
     for j, (v, size) in enumerate(zip(rec.values, sizes)):
+        dt, shape = _row_dtype(v), shape_of(v)
         for r in range(size):
             cts = [None] * len(rec.values)
-            e = np.zeros(size, dtype=_row_dtype(v))
+            e = np.zeros(size, dtype=dt)
             e[r] = 1.0
-            cts[j] = e.reshape(shape_of(v))
+            cts[j] = e.reshape(shape)
             for acc, g in zip(rows, rec.pull(cts)):
                 acc.append(_flat(g))
-    return [np.stack(acc) if acc else np.zeros((0, math.prod(shape_of(x))), dtype_of(x))
-            for acc, x in zip(rows, rec.leaves)]
+    return [_stack_rows(acc, x) for acc, x in zip(rows, rec.leaves)]
+
+
+def _stack_rows(acc, x):
+    """np.stack of the rows ``acc`` (a fresh array; one plain row skips np.stack's Python
+    overhead, the common case of a scalar output)."""
+    if len(acc) == 1 and type(acc[0]) is np.ndarray:
+        return acc[0][None].copy()
+    if acc:
+        return np.stack(acc)
+    return np.zeros((0, math.prod(shape_of(x))), dtype_of(x))
 
 
 def _rows_batched(rec, sizes, k):
@@ -424,7 +456,8 @@ def _rows_of(g, x, kk, trace):
 
 
 def _flat(g):
-    return g.reshape((-1,)) if isinstance(g, Box) else np.reshape(g, (-1,))
+    return g.reshape((-1,)) if isinstance(g, Box) or type(g) is np.ndarray \
+        else np.reshape(g, (-1,))
 
 
 MODES = {"auto": "auto", "forward": "forward", "fwd": "forward",

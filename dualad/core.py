@@ -48,7 +48,8 @@ class Box:
     # --- array-like introspection, on the value -------------------------------------
     @property
     def shape(self):
-        return np.shape(self.value)
+        v = self.value
+        return v.shape if type(v) in _ARRAYS else np.shape(v)
 
     @property
     def ndim(self):

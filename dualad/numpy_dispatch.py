@@ -135,6 +135,8 @@ def matmul(a, b):
     na, nb = ndim_of(a), ndim_of(b)
     if na == 0 or nb == 0:
         raise ValueError("matmul: Input operand does not have enough dimensions")
+    if P._is_vector_product(a, b):      # matrix-vector, vector-matrix, dot: one primitive
+        return P.matmul(a, b)
     a2 = reshape(a, (1,) + shape_of(a)) if na == 1 else a
     b2 = reshape(b, shape_of(b) + (1,)) if nb == 1 else b
     out = P.matmul(a2, b2)

@@ -176,12 +176,15 @@ def _scalar_impl(name):
                           "tanh", "sinh", "cosh", "log2", "log10", "cbrt", "exp2") else None
 
 
+_F64 = np.dtype(np.float64)
 _LOW_PRECISION = (np.dtype(np.float32), np.dtype(np.float16), np.dtype(np.complex64))
 
 
 def _follow_dtype(d, out):
     """A partial that came out in double precision (a mask times 1.0, a NumPy float64
     constant) cast down to the output's precision: float32 in, float32 derivatives out."""
+    if type(d) is float or (type(out) is np.ndarray and out.dtype is _F64):
+        return d                # a weakly typed constant, or a double-precision output
     if isinstance(d, (np.ndarray, np.generic)) and d.dtype.itemsize >= 8:
         dt = dtype_of(out)
         if dt in _LOW_PRECISION:
@@ -212,7 +215,7 @@ def scale(t, d):
         if d == 1.0:
             return t
         if d == -1.0:
-            return negative(t)
+            return np.negative(t) if type(t) is np.ndarray else negative(t)
     return t * d
 
 
@@ -227,14 +230,19 @@ def align(t, nd_in, nd_out):
 def unbroadcast(g, shape):
     """Sum ``g`` over the axes that broadcasting added, giving a cotangent of ``shape``."""
     gshape = shape_of(g)
-    if gshape == tuple(shape):
+    shape = tuple(shape)
+    if gshape == shape:
         return g
     lead = len(gshape) - len(shape)
     axes = tuple(range(lead)) + tuple(
         lead + i for i, n in enumerate(shape) if n == 1 and gshape[lead + i] != 1)
+    if type(g) is np.ndarray:   # a plain cotangent: what the primitives would compute
+        if axes:
+            g = np.add.reduce(g, axis=axes)
+        return g.reshape(shape) if g.shape != shape else g
     if axes:
         g = sum_(g, axis=axes)
-    return reshape(g, shape=tuple(shape)) if shape_of(g) != tuple(shape) else g
+    return reshape(g, shape=shape) if shape_of(g) != shape else g
 
 
 def _elementwise(name, impl, *partials, domain=None, kink=None):
@@ -457,6 +465,8 @@ def _norm_axes(axis, nd):
 
 
 def _sum_impl(x, axis=None, keepdims=False):
+    if type(x) is np.ndarray:   # what np.sum calls for an ndarray, without its wrapper
+        return np.add.reduce(x, axis=axis, keepdims=keepdims)
     return np.sum(x, axis=axis, keepdims=keepdims)
 
 
@@ -468,11 +478,43 @@ def _sum_jvp(tangents, primals, out, axis=None, keepdims=False):
 
 def _sum_vjp(i, g, primals, out, axis=None, keepdims=False):
     shape = shape_of(primals[0])
+    if type(g) is np.ndarray:
+        view = _spread(g, shape, _norm_axes(axis, len(shape)), keepdims)
+        if view is not None:
+            return view
     if not keepdims:
         axes = _norm_axes(axis, len(shape))
         kept = tuple(1 if d in axes else n for d, n in enumerate(shape))
         g = reshape(g, shape=kept)
     return broadcast_to(g, shape=shape)
+
+
+def _spread(g, shape, axes, keepdims):
+    """The plain cotangent ``g`` of a sum over ``axes`` broadcast back to ``shape``: the
+    read-only view np.broadcast_to gives, built directly (np.broadcast_to's Python
+    overhead is most of a small sum's VJP). None when g is not a C-contiguous, nonempty
+    array of the reduced shape (np.broadcast_to then does it, or raises)."""
+    if not g.flags.c_contiguous or g.size == 0:
+        return None
+    gshape, gstrides = g.shape, g.strides
+    strides, j = [], 0
+    for d, n in enumerate(shape):
+        if d in axes:
+            strides.append(0)
+            if keepdims:
+                if gshape[j] != 1:
+                    return None
+                j += 1
+        else:
+            if j >= len(gshape) or gshape[j] != n or n == 0:
+                return None
+            strides.append(gstrides[j])
+            j += 1
+    if j != len(gshape):
+        return None
+    view = np.ndarray(shape, g.dtype, g, 0, tuple(strides))
+    view.flags.writeable = False
+    return view
 
 
 sum_ = register(Primitive("sum", _sum_impl, _sum_jvp, _sum_vjp))
@@ -497,7 +539,7 @@ broadcast_to = register(Primitive("broadcast_to", _broadcast_impl, _broadcast_jv
 
 
 def _reshape_impl(x, shape):
-    return np.reshape(x, shape)
+    return x.reshape(shape) if type(x) is np.ndarray else np.reshape(x, shape)
 
 
 def _reshape_jvp(tangents, primals, out, shape):
@@ -653,7 +695,8 @@ def _concat_vjp(i, g, primals, out, axis=0):
 concatenate = register(Primitive("concatenate", _concat_impl, _concat_jvp, _concat_vjp))
 
 
-# --- matrix product (operands at least 2-D; numpy_dispatch handles 1-D operands) -----
+# --- matrix product: operands both at least 2-D, or a vector and a vector or matrix ------
+# (numpy_dispatch reshapes the other 1-D cases; a matrix-vector product is one entry).
 def _swap_last(x):
     nd = ndim_of(x)
     return transpose(x, axes=tuple(range(nd - 2)) + (nd - 1, nd - 2))
@@ -674,9 +717,50 @@ def _matmul_directions(a, tb):
     return transpose(reshape(matmul(a, folded), shape=(shape_of(a)[0], k, p)), axes=(1, 0, 2))
 
 
+def _vector_matmul_jvp(ta, tb, a, b):
+    """The JVP of a @ b when a or b is a vector (the other at most 2-D); the k directions
+    are folded into one product with operands that keep to the same shapes."""
+    na, nb = ndim_of(a), ndim_of(b)
+    total = None
+    if ta is not None:
+        if na == 2:     # ta (k, m, n) @ b (n,)
+            k, m, n = shape_of(ta)
+            total = reshape(matmul(reshape(ta, shape=(k * m, n)), b), shape=(k, m))
+        else:           # ta (k, n) @ b
+            total = matmul(ta, b)
+    if tb is not None:
+        if nb == 2:     # a (n,) @ tb (k, n, p)
+            k, n, p = shape_of(tb)
+            folded = reshape(transpose(tb, axes=(1, 0, 2)), shape=(n, k * p))
+            term = reshape(matmul(a, folded), shape=(k, p))
+        else:           # a @ tb[j] = tb[j] @ a^T
+            term = matmul(tb, _swap_last(a) if na == 2 else a)
+        total = term if total is None else total + term
+    return total
+
+
+def _vector_matmul_vjp(i, g, a, b):
+    """The cotangent of operand i of a @ b when a or b is a vector (the other at most 2-D)."""
+    na, nb = ndim_of(a), ndim_of(b)
+    if i == 0:
+        if na == 2:     # a (m, n), b (n,): the outer product g b^T
+            return reshape(g, shape=shape_of(g) + (1,)) * b
+        return matmul(b, g) if nb == 2 else g * b
+    if nb == 2:         # a (n,), b (n, p): the outer product a g^T
+        return reshape(a, shape=shape_of(a) + (1,)) * g
+    return matmul(g, a) if na == 2 else g * a
+
+
+def _is_vector_product(a, b):
+    na, nb = ndim_of(a), ndim_of(b)
+    return (na == 1 and nb <= 2) or (nb == 1 and na <= 2)
+
+
 def _matmul_jvp(tangents, primals, out, **kw):
     a, b = primals
     ta, tb = tangents
+    if _is_vector_product(a, b):
+        return _vector_matmul_jvp(ta, tb, a, b)
     nd = ndim_of(out)
     total = None
     if ta is not None:
@@ -692,6 +776,8 @@ def _matmul_jvp(tangents, primals, out, **kw):
 
 def _matmul_vjp(i, g, primals, out, **kw):
     a, b = primals
+    if _is_vector_product(a, b):
+        return project(_vector_matmul_vjp(i, g, a, b), primals[i])
     if i == 0:
         return project(unbroadcast(matmul(g, _swap_last(b)), shape_of(a)), a)
     return project(unbroadcast(matmul(_swap_last(a), g), shape_of(b)), b)
@@ -756,6 +842,8 @@ conjugate = register(Primitive("conjugate", np.conjugate, _conj_jvp, _conj_vjp))
 def project(c, like):
     """The cotangent ``c`` in the space of the operand ``like``: its real part when ``like``
     is real and ``c`` complex (the transpose of the embedding of the reals)."""
+    if type(c) is np.ndarray and c.dtype.kind != "c":   # a plain real cotangent
+        return c
     if c is None or dtype_of(c).kind != "c" or dtype_of(like).kind == "c":
         return c
     return real(c)

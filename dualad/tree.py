@@ -1,4 +1,12 @@
 """Nested containers (tuples, lists, dicts, namedtuples, None) of arrays: flatten and rebuild."""
+import numpy as np
+
+from .core import Box
+
+LEAF = ("leaf",)
+# Types that are always leaves, checked by exact type before the container tests: a bare
+# array (the common argument of grad) flattens without walking.
+_LEAF_TYPES = frozenset((np.ndarray, float, np.float64, int, complex, np.float32))
 
 
 def _is_namedtuple(x):
@@ -7,42 +15,52 @@ def _is_namedtuple(x):
 
 def flatten(tree):
     """Leaves in a fixed order and a description to rebuild the structure with ``unflatten``."""
+    if type(tree) in _LEAF_TYPES or isinstance(tree, Box):
+        return [tree], LEAF
     leaves = []
+    return leaves, _walk(tree, leaves)
 
-    def walk(x):
-        if x is None:
-            return ("none",)
-        if _is_namedtuple(x):
-            return ("namedtuple", type(x), tuple(walk(v) for v in x))
-        if isinstance(x, (tuple, list)):
-            return (type(x).__name__, tuple(walk(v) for v in x))
-        if isinstance(x, dict):
-            keys = sorted(x, key=repr)
-            return ("dict", tuple(keys), tuple(walk(x[k]) for k in keys))
+
+# _walk and _build are module functions, not recursive closures: a closure that calls
+# itself is a reference cycle, which would keep the leaves (a whole tape, through the
+# output tracers) alive until the cyclic garbage collector runs.
+def _walk(x, leaves):
+    if type(x) in _LEAF_TYPES:
         leaves.append(x)
-        return ("leaf",)
-
-    return leaves, walk(tree)
+        return LEAF
+    if x is None:
+        return ("none",)
+    if _is_namedtuple(x):
+        return ("namedtuple", type(x), tuple(_walk(v, leaves) for v in x))
+    if isinstance(x, (tuple, list)):
+        return (type(x).__name__, tuple(_walk(v, leaves) for v in x))
+    if isinstance(x, dict):
+        keys = sorted(x, key=repr)
+        return ("dict", tuple(keys), tuple(_walk(x[k], leaves) for k in keys))
+    leaves.append(x)
+    return LEAF
 
 
 def unflatten(treedef, leaves):
     it = iter(leaves)
+    if treedef == LEAF:
+        return next(it)
+    return _build(treedef, it)
 
-    def build(d):
-        tag = d[0]
-        if tag == "leaf":
-            return next(it)
-        if tag == "none":
-            return None
-        if tag == "namedtuple":
-            return d[1](*(build(c) for c in d[2]))
-        if tag == "tuple":
-            return tuple(build(c) for c in d[1])
-        if tag == "list":
-            return [build(c) for c in d[1]]
-        return {k: build(c) for k, c in zip(d[1], d[2])}
 
-    return build(treedef)
+def _build(d, it):
+    tag = d[0]
+    if tag == "leaf":
+        return next(it)
+    if tag == "none":
+        return None
+    if tag == "namedtuple":
+        return d[1](*(_build(c, it) for c in d[2]))
+    if tag == "tuple":
+        return tuple(_build(c, it) for c in d[1])
+    if tag == "list":
+        return [_build(c, it) for c in d[1]]
+    return {k: _build(c, it) for k, c in zip(d[1], d[2])}
 
 
 def tree_map(fn, tree, *rest):

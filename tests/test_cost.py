@@ -307,7 +307,7 @@ def test_report_tape_bytes():
     r = ad.explain(f, x, model=CostModel.default())
     assert r.tape_bytes >= 8000 + 8000            # x and A (1 x 1000) at least
     assert r.intermediate_bytes >= 8000           # sin(x)
-    assert r.tape_entries >= 5
+    assert r.tape_entries >= 4                    # x, sin, the matrix-vector product, tanh
 
 
 # ------------------------------------------------------------------------------------
