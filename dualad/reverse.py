@@ -14,9 +14,11 @@ operation and its backward sweep runs in one numba kernel:
 Scalar entries hold their local partials, computed when recorded from the primitive
 table's derivative expressions; generic entries (arrays, nested derivatives) call the
 primitive's VJP during the sweep. The sweep is a plain reverse loop: no recursion, no
-topological sort, no depth limit. ``_sweep_reference`` is the pure-Python sweep
-(any cotangent type, numba off); ``_sweep_fast`` gives identical results with runs of
-scalar entries swept by the kernel in ``tape_kernel.py``.
+topological sort, no depth limit. ``_sweep_reference`` is the pure-Python sweep (any
+cotangent type, numba off); ``_sweep_fast`` gives identical results with runs of scalar
+entries swept by the kernel in ``tape_kernel.py``. While recording, new entries are staged
+in a list (one extend per entry, much cheaper than five array appends) and moved to the
+arrays every ``STAGE_ENTRIES`` entries and whenever a column (``trace.a``, ...) is read.
 """
 import contextvars
 from array import array
@@ -38,6 +40,10 @@ LEAF, GENERIC, ELEMENT, NONE = (tape_kernel.LEAF, tape_kernel.GENERIC, tape_kern
                                 tape_kernel.NONE)
 _F64 = np.float64
 
+#: Entries staged in a list before they move to the flat arrays: bounds the staging
+#: memory (a few hundred KiB) while the per-entry cost stays that of one list extend.
+STAGE_ENTRIES = 4096
+
 
 def _is_scalar(v):
     t = type(v)
@@ -51,24 +57,54 @@ class ReverseTrace(Trace):
 
     def __init__(self):
         super().__init__()
-        self.a, self.b = array("q"), array("q")
-        self.da, self.db = array("d"), array("d")
-        self.scalar = array("b")
+        self._arrays = (array("q"), array("q"), array("d"), array("d"), array("b"))
+        self._stage = []        # a, b, da, db of each entry not yet moved to the arrays
+        self._vector = []       # staged slots whose value is not a float scalar
+        self.n = 0              # entries recorded: the next slot
+        self._flush_at = STAGE_ENTRIES
         self.generic = {}
         self.regions = {}     # array slot -> (offset, shape) in the element-adjoint buffer
         self.esize = 0
         self.pure = True      # no boxes of other traces inside generic entries
 
     def __len__(self):
-        return len(self.a)
+        return self.n
+
+    def _flush(self):
+        """Move the staged entries to the flat arrays (a list grows faster than 5 arrays)."""
+        st = self._stage
+        if st:
+            a, b, da, db, scalar = self._arrays
+            a.fromlist(st[0::4])
+            b.fromlist(st[1::4])
+            da.fromlist(st[2::4])
+            db.fromlist(st[3::4])
+            scalar.frombytes(b"\x01" * (len(st) // 4))
+            for slot in self._vector:
+                scalar[slot] = 0
+            self._stage = []
+            self._vector = []
+        self._flush_at = self.n + STAGE_ENTRIES
+
+    def _column(k):
+        def get(self):
+            self._flush()
+            return self._arrays[k]
+        return property(get)
+
+    # The tape's columns (reading one moves the staged entries into them first).
+    a, b, da, db, scalar = _column(0), _column(1), _column(2), _column(3), _column(4)
+    del _column
 
     def _push(self, a, b, da, db, scalar):
-        self.a.append(a)
-        self.b.append(b)
-        self.da.append(da)
-        self.db.append(db)
-        self.scalar.append(scalar)
-        return len(self.a) - 1
+        n = self.n
+        self.n = n + 1
+        self._stage += (a, b, da, db)
+        if not scalar:
+            self._vector.append(n)
+        if n >= self._flush_at:
+            self._flush()
+        return n
 
     def leaf(self, value):
         """A new input of the tape."""
@@ -139,12 +175,7 @@ class ReverseTrace(Trace):
                 xs, dx, ys, dy = ys, float(partials[1](*vals, out)), -1, 0.0
         except (ArithmeticError, ValueError):   # 1/0 in Python floats: use NumPy's inf
             return None
-        self.a.append(xs)
-        self.b.append(ys)
-        self.da.append(dx)
-        self.db.append(dy)
-        self.scalar.append(1)
-        return Tracer(out, self, len(self.a) - 1)
+        return Tracer(out, self, self._push(xs, ys, dx, dy, 1))
 
     def _scalar_operand(self, a):
         """(value, slot) of a float-scalar operand (slot -1 for a constant), or None."""
