@@ -12,7 +12,8 @@ operation and its backward sweep runs in one numba kernel:
     scalar[i]     1 when the slot's value is a Python/NumPy float64 scalar
 
 Scalar entries hold their local partials, computed when recorded from the primitive
-table's derivative expressions; generic entries (arrays, nested derivatives) call the
+table's derivative expressions (+ - * / write them inline, ``FAST_BINARY``, checked
+against the table by tests/test_tape.py); generic entries (arrays, nested derivatives) call the
 primitive's VJP during the sweep. The sweep is a plain reverse loop: no recursion, no
 topological sort, no depth limit. ``_sweep_reference`` is the pure-Python sweep (any
 cotangent type, numba off); ``_sweep_fast`` gives identical results with runs of scalar
@@ -223,6 +224,92 @@ class Tracer(Box):
         return f"Tracer({self.value!r}, slot={self.slot})"
 
 
+# The fast operators: + - * / on two float Tracers of one trace, or a Tracer and an int or
+# float constant, record their entry inline -- no primitive dispatch, no call per partial.
+# One template serves all of them; everything else (other traces, nested derivatives,
+# NumPy scalars, arrays, 1/0, a dead or non-recording trace) takes the general path
+# (``slow``). The partials are written here as expressions of x, y (the operands) and o
+# (the value): a call to the table's partial would cost more than the arithmetic.
+# tests/test_tape.py checks each against the table's ``partials`` on random operands.
+FAST_BINARY = {   # method: (primitive, value, d/dx, d/dy)
+    "add": ("add", "x + y", "1.0", "1.0"),
+    "sub": ("subtract", "x - y", "1.0", "-1.0"),
+    "mul": ("multiply", "x * y", "y", "x"),
+    "truediv": ("divide", "x / y", "1.0 / y", "-o / y"),
+}
+
+_RECORD = """
+            n = trace.n
+            trace.n = n + 1
+            stage = trace._stage
+            stage += entry
+            if n >= trace._flush_at:
+                trace._flush()
+            r = _new(Tracer)
+            r.value = o
+            r._trace = trace
+            r.slot = n
+            return r"""
+
+_OP_TEMPLATE = """
+def op(self, other):
+    trace = self._trace
+    t = type(other)
+    if t is Tracer:
+        x = self.value
+        y = other.value
+        if (other._trace is trace and type(x) is float and type(y) is float
+                and trace.alive and trace.level >= _recording_from()):
+            try:
+                o = {value}
+                entry = (self.slot, other.slot, {dx}, {dy})
+            except ArithmeticError:
+                return slow(self, other)
+            {record}
+    elif t is float or t is int:
+        x = self.value
+        y = other
+        if type(x) is float and trace.alive and trace.level >= _recording_from():
+            try:
+                o = {value}
+                entry = (self.slot, -1, {dx}, 0.0)
+            except ArithmeticError:
+                return slow(self, other)
+            {record}
+    return slow(self, other)
+"""
+
+_ROP_TEMPLATE = """
+def op(self, other):
+    trace = self._trace
+    t = type(other)
+    if t is float or t is int:
+        x = other
+        y = self.value
+        if type(y) is float and trace.alive and trace.level >= _recording_from():
+            try:
+                o = {value}
+                entry = (self.slot, -1, {dy}, 0.0)
+            except ArithmeticError:
+                return slow(self, other)
+            {record}
+    return slow(self, other)
+"""
+
+
+def _fast_operator(template, name, value, dx, dy, slow):
+    """Compile one fast operator from its template (``slow``: the general path)."""
+    src = template.format(value=value, dx=dx, dy=dy, record=_RECORD.strip())
+    namespace = {"Tracer": Tracer, "_new": object.__new__, "slow": slow,
+                 "_recording_from": record_from.get}
+    exec(compile(src, f"<dualad fast {name}>", "exec"), namespace)
+    op = namespace["op"]
+    op.__name__ = op.__qualname__ = name
+    op.__doc__ = f"{name} of Tracers: a scalar entry recorded inline when it can be."
+    op.slow = slow      # the general path, for tests that compare the two
+    return op
+
+
 def _scalar_operators():
     """Python operators on Tracers try the scalar entry first (the hot path of scalar code)."""
     from . import primitives as P
@@ -240,6 +327,11 @@ def _scalar_operators():
     for name, prim in (("add", P.add), ("sub", P.subtract), ("mul", P.multiply),
                        ("truediv", P.divide), ("pow", P.power)):
         op, rop = binary(prim)
+        if name in FAST_BINARY:
+            pname, value, dx, dy = FAST_BINARY[name]
+            assert P.TABLE[pname] is prim
+            op = _fast_operator(_OP_TEMPLATE, f"__{name}__", value, dx, dy, op)
+            rop = _fast_operator(_ROP_TEMPLATE, f"__r{name}__", value, dx, dy, rop)
         setattr(Tracer, f"__{name}__", op)
         setattr(Tracer, f"__r{name}__", rop)
 

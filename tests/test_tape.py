@@ -1,12 +1,16 @@
-"""The reverse-mode tape: the numba sweep against the pure-Python reference sweep."""
+"""The reverse-mode tape: the numba sweep against the pure-Python reference sweep, and the
+fast scalar operators against the general path."""
+import warnings
+
 import numpy as np
 import pytest
 from hypothesis import given, strategies as st
 
 import dualad as ad
-from dualad import kernels, tape_kernel
+from dualad import kernels, reverse, tape_kernel
+from dualad import primitives as P
 from dualad.api import _Recording
-from dualad.reverse import _sweep_fast, _sweep_reference
+from dualad.reverse import Tracer, _sweep_fast, _sweep_reference
 
 UNARY = [np.sin, np.cos, np.tanh, np.exp, lambda v: -v, lambda v: v * v,
          lambda v: np.sqrt(v * v + 1.0), lambda v: 1.0 / (1.0 + v * v), np.arctan]
@@ -123,3 +127,140 @@ def test_no_grad_never_zeroes_a_functional_grad():
             c = x * x
         return c * x
     assert ad.grad(f)(3.0) == 9.0
+
+
+# ------------------------------------------------------------------------------------
+# The fast scalar operators (reverse.FAST_BINARY): same entries as the general path
+# ------------------------------------------------------------------------------------
+FAST_METHODS = [f"__{m}__" for m in reverse.FAST_BINARY] + [
+    f"__r{m}__" for m in reverse.FAST_BINARY]
+CONSTANTS = [2.5, -3, np.float64(0.75), True, 0.0, 0]
+
+
+@pytest.fixture
+def slow_operators(monkeypatch):
+    """Switch every fast Tracer operator to its general path (the reference)."""
+    def switch():
+        for m in FAST_METHODS:
+            monkeypatch.setattr(Tracer, m, getattr(Tracer, m).slow)
+    return switch
+
+
+def entry(trace, slot):
+    return (trace.a[slot], trace.b[slot], trace.da[slot], trace.db[slot], trace.scalar[slot])
+
+
+@pytest.mark.parametrize("method", sorted(reverse.FAST_BINARY))
+def test_fast_partials_agree_with_the_table(method):
+    # the inline partials of FAST_BINARY are the table's partials, on random operands
+    prim = P.TABLE[reverse.FAST_BINARY[method][0]]
+    rng = np.random.default_rng(0)
+    for x, y, c in rng.uniform(-3.0, 3.0, (50, 3)).tolist():
+        trace = reverse.ReverseTrace()
+        tx, ty = trace.leaf(x), trace.leaf(y)
+        both = getattr(tx, f"__{method}__")(ty)        # two Tracers
+        left = getattr(tx, f"__{method}__")(c)         # Tracer op constant
+        right = getattr(tx, f"__r{method}__")(c)       # constant op Tracer
+        o = both.value
+        assert o == prim.scalar(x, y)
+        assert entry(trace, both.slot) == (tx.slot, ty.slot, float(prim.partials[0](x, y, o)),
+                                           float(prim.partials[1](x, y, o)), 1)
+        o = left.value
+        assert entry(trace, left.slot) == (tx.slot, -1, float(prim.partials[0](x, c, o)),
+                                           0.0, 1)
+        o = right.value
+        assert entry(trace, right.slot) == (tx.slot, -1, float(prim.partials[1](c, x, o)),
+                                            0.0, 1)
+
+
+def fast_cases(constants=CONSTANTS):
+    """Scalar functions of x using every fast operator, reflected operands, int, float,
+    bool and NumPy-float constants."""
+    cases = []
+    for method in FAST_METHODS:
+        for c in constants:
+            cases.append((f"x.{method}({c!r})", lambda x, m=method, c=c: getattr(x, m)(c)))
+        if not method.startswith("__r"):
+            cases.append((f"x {method} x*x", lambda x, m=method: getattr(x, m)(x * x + 0.5)))
+    return cases
+
+
+def program(x):
+    """Every fast operator in a chain, with reflected operands and int/bool constants."""
+    y = x * x + 1
+    z = 2 - y / (3.0 + x) + y * np.float64(0.5) - np.float64(0.25) / y
+    w = (z - x) * (1.5 - x) / 2 + True * z + 1.0 / (x * 2)
+    return w * y - z
+
+
+@pytest.mark.parametrize("name,f", fast_cases(), ids=[n for n, _ in fast_cases()])
+def test_fast_operators_equal_the_general_path(name, f, slow_operators):
+    xs = [0.7, -1.3, 0.0, 2.0]
+    with np.errstate(all="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        fast = [ad.value_and_grad(f)(x) for x in xs]
+        slow_operators()
+        slow = [ad.value_and_grad(f)(x) for x in xs]
+    # bit for bit, including NumPy's inf and nan at a division by zero
+    np.testing.assert_array_equal(np.array(fast, dtype=float), np.array(slow, dtype=float))
+
+
+def test_fast_operators_against_finite_differences():
+    for x in (0.7, -1.3, 2.0):
+        ad.check_grads(program, (x,), order=2, modes=("rev",))
+    for name, f in fast_cases([c for c in CONSTANTS if c != 0]):
+        ad.check_grads(f, (0.7,), order=2, modes=("rev",))
+
+
+def test_division_by_zero_on_the_fast_path_follows_numpy():
+    with np.errstate(all="ignore"):
+        assert ad.value_and_grad(lambda x: x / 0.0)(1.0) == (np.inf, np.inf)
+        assert ad.value_and_grad(lambda x: x / 0)(-1.0) == (-np.inf, np.inf)
+        v, g = ad.value_and_grad(lambda x: x / x)(0.0)
+        assert np.isnan(v) and np.isnan(g)
+        assert ad.grad(lambda x: 2 / x)(0.0) == -np.inf
+        assert np.isnan(ad.grad(lambda x: (x * 1.0) / (x - x))(1.0))   # inf + 0 * -inf
+
+
+def test_fast_operators_nested_grad_of_grad():
+    # the inner grad's Tracers hold the outer grad's Tracers: the general path
+    d2 = ad.grad(ad.grad(program))(0.7)
+    d2_slow = ad.grad(lambda x: ad.jvp(program, (x,), (1.0,))[1])(0.7)
+    assert d2 == pytest.approx(d2_slow, rel=1e-12)
+    assert ad.grad(ad.grad(lambda x: 1.0 / x))(2.0) == pytest.approx(2 / 8)
+
+
+def test_fast_operators_respect_no_grad_and_dead_traces():
+    def f(x):
+        with ad.no_grad():
+            c = x * x + 1.0 - x / 2.0
+            c = 3.0 - c * 2 + 1 / c
+        return c * x
+    x = 1.5
+    c = x * x + 1.0 - x / 2.0
+    c = 3.0 - c * 2 + 1 / c
+    assert ad.grad(f)(x) == pytest.approx(c, rel=1e-14)
+    leaked = []
+    ad.grad(lambda x: leaked.append(x) or x * 2.0)(1.0)
+    for op in (lambda t: t + 1.0, lambda t: 2.0 * t, lambda t: t / t, lambda t: 1 - t):
+        with pytest.raises(ad.LeakedTracerError):
+            op(leaked[0])
+
+
+def test_staged_entries_reach_the_arrays():
+    # more entries than one staging chunk, with generic entries in between
+    def f(x, y):
+        for k in range(3 * reverse.STAGE_ENTRIES // 2):
+            y = y * 0.999 + 0.001 * x[k % 3]
+            if k % 1000 == 0:
+                y = y + np.sum(x * y) * 1e-3
+        return y
+    x = np.array([0.3, -0.7, 1.1])
+    fast, ref, rec = both_sweeps(f, (x, 0.4))
+    assert len(rec.trace) == len(rec.trace.a) == len(rec.trace.scalar)
+    trace = rec.trace
+    vector = {rec.inputs[0].slot} | {s for s, node in trace.generic.items()
+                                     if isinstance(node[3], np.ndarray)}
+    assert {s for s, flag in enumerate(trace.scalar) if not flag} == vector
+    for a, b in zip(fast, ref):
+        np.testing.assert_allclose(np.asarray(a), np.asarray(b), rtol=1e-13)
