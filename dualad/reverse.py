@@ -22,6 +22,8 @@ in a list (one extend per entry, much cheaper than five array appends) and moved
 arrays every ``STAGE_ENTRIES`` entries and whenever a column (``trace.a``, ...) is read.
 """
 import contextvars
+import functools
+import struct
 from array import array
 
 import numpy as np
@@ -44,6 +46,15 @@ _F64 = np.float64
 #: Entries staged in a list before they move to the flat arrays: bounds the staging
 #: memory (a few hundred KiB) while the per-entry cost stays that of one list extend.
 STAGE_ENTRIES = 4096
+# A full chunk is packed with struct into records (twice as fast as array.fromlist per
+# column), whose fields are appended to the columns; a partial one (the last) uses fromlist.
+_ENTRY = np.dtype([("a", np.int64), ("b", np.int64), ("da", np.float64), ("db", np.float64)])
+
+
+@functools.lru_cache(maxsize=None)
+def _chunk_layout():
+    """The struct layout of STAGE_ENTRIES staged entries (built on the first full chunk)."""
+    return struct.Struct("=" + "2q2d" * STAGE_ENTRIES)
 
 
 def _is_scalar(v):
@@ -62,7 +73,7 @@ class ReverseTrace(Trace):
         self._stage = []        # a, b, da, db of each entry not yet moved to the arrays
         self._vector = []       # staged slots whose value is not a float scalar
         self.n = 0              # entries recorded: the next slot
-        self._flush_at = STAGE_ENTRIES
+        self._flush_at = STAGE_ENTRIES - 1   # flush when slot n = this is staged
         self.generic = {}
         self.regions = {}     # array slot -> (offset, shape) in the element-adjoint buffer
         self.esize = 0
@@ -75,17 +86,21 @@ class ReverseTrace(Trace):
         """Move the staged entries to the flat arrays (a list grows faster than 5 arrays)."""
         st = self._stage
         if st:
-            a, b, da, db, scalar = self._arrays
-            a.fromlist(st[0::4])
-            b.fromlist(st[1::4])
-            da.fromlist(st[2::4])
-            db.fromlist(st[3::4])
-            scalar.frombytes(b"\x01" * (len(st) // 4))
+            k = len(st) // 4
+            if k == STAGE_ENTRIES:
+                records = np.frombuffer(_chunk_layout().pack(*st), dtype=_ENTRY)
+                for name, column in zip(_ENTRY.names, self._arrays):
+                    column.frombytes(records[name].tobytes())
+            else:
+                for j, column in enumerate(self._arrays[:4]):
+                    column.fromlist(st[j::4])
+            scalar = self._arrays[4]
+            scalar.frombytes(b"\x01" * k)
             for slot in self._vector:
                 scalar[slot] = 0
             self._stage = []
             self._vector = []
-        self._flush_at = self.n + STAGE_ENTRIES
+        self._flush_at = self.n + STAGE_ENTRIES - 1
 
     def _column(k):
         def get(self):
@@ -212,16 +227,27 @@ def _flat_index(idx, shape):
     return flat
 
 
-class Tracer(Box):
+class _TracerType(type):
+    """``Tracer(value, trace, slot)`` builds a Tracer; the class itself has no ``__init__``,
+    so the fast operators make a bare one with ``_bare_tracer()``, a C-level call (a Python
+    ``__init__`` or ``object.__new__`` costs 30-90 ns more per recorded operation)."""
+
+    def __call__(cls, value, trace, slot):
+        r = type.__call__(cls)
+        r.value, r._trace, r.slot = value, trace, slot
+        return r
+
+
+class Tracer(Box, metaclass=_TracerType):
     """A value recorded on a reverse-mode tape (slot ``slot`` of its trace)."""
 
     __slots__ = ("slot",)
 
-    def __init__(self, value, trace, slot):
-        self.value, self._trace, self.slot = value, trace, slot
-
     def __repr__(self):
         return f"Tracer({self.value!r}, slot={self.slot})"
+
+
+_bare_tracer = type.__call__.__get__(Tracer)
 
 
 # The fast operators: + - * / on two float Tracers of one trace, or a Tracer and an int or
@@ -245,7 +271,7 @@ _RECORD = """
             stage += entry
             if n >= trace._flush_at:
                 trace._flush()
-            r = _new(Tracer)
+            r = _bare_tracer()
             r.value = o
             r._trace = trace
             r.slot = n
@@ -300,7 +326,7 @@ def op(self, other):
 def _fast_operator(template, name, value, dx, dy, slow):
     """Compile one fast operator from its template (``slow``: the general path)."""
     src = template.format(value=value, dx=dx, dy=dy, record=_RECORD.strip())
-    namespace = {"Tracer": Tracer, "_new": object.__new__, "slow": slow,
+    namespace = {"Tracer": Tracer, "_bare_tracer": _bare_tracer, "slow": slow,
                  "_recording_from": record_from.get}
     exec(compile(src, f"<dualad fast {name}>", "exec"), namespace)
     op = namespace["op"]

@@ -264,3 +264,18 @@ def test_staged_entries_reach_the_arrays():
     assert {s for s, flag in enumerate(trace.scalar) if not flag} == vector
     for a, b in zip(fast, ref):
         np.testing.assert_allclose(np.asarray(a), np.asarray(b), rtol=1e-13)
+
+
+def test_staged_entries_land_in_the_right_columns():
+    # entries across full chunks (struct-packed) and a partial one (fromlist)
+    kept = []
+
+    def f(y):
+        for k in range(5 * reverse.STAGE_ENTRIES // 2):
+            kept.append((y, 1.0 + k / 7.0))
+            y = y * (1.0 + k / 7.0) if k % 2 else (1.0 + k / 7.0) - y
+        return y
+    rec = _Recording(f, (0.1,), 0, False)
+    trace = rec.trace
+    for k, ((parent, c), child) in enumerate(zip(kept, [t for t, _ in kept[1:]])):
+        assert entry(trace, child.slot) == (parent.slot, -1, c if k % 2 else -1.0, 0.0, 1)
