@@ -12,7 +12,7 @@ operation and its backward sweep runs in one numba kernel:
     scalar[i]     1 when the slot's value is a Python/NumPy float64 scalar
 
 Scalar entries hold their local partials, computed when recorded from the primitive
-table's derivative expressions (+ - * / write them inline, ``FAST_BINARY``, checked
+table's derivative expressions (+ - * / write them inline, ``FAST_OPS``, checked
 against the table by tests/test_tape.py); generic entries (arrays, nested derivatives) call the
 primitive's VJP during the sweep. The sweep is a plain reverse loop: no recursion, no
 topological sort, no depth limit. ``_sweep_reference`` is the pure-Python sweep (any
@@ -206,11 +206,14 @@ class ReverseTrace(Trace):
         return None
 
     def _element(self, parent, shape, flat, value):
-        region = self.regions.get(parent)
-        if region is None:
-            region = self.regions[parent] = (self.esize, shape)
-            self.esize += int(np.prod(shape))
+        region = self.regions.get(parent) or self._region(parent, shape)
         return Tracer(value, self, self._push(region[0] + flat, ELEMENT, 1.0, 0.0, 1))
+
+    def _region(self, parent, shape):
+        """A new region of the element-adjoint buffer for the array in slot ``parent``."""
+        region = self.regions[parent] = (self.esize, shape)
+        self.esize += int(np.prod(shape))
+        return region
 
 
 def _flat_index(idx, shape):
@@ -250,37 +253,38 @@ class Tracer(Box, metaclass=_TracerType):
 _bare_tracer = type.__call__.__get__(Tracer)
 
 
-# The fast operators: + - * / on two float Tracers of one trace, or a Tracer and an int or
-# float constant, record their entry inline -- no primitive dispatch, no call per partial.
-# One template serves all of them; everything else (other traces, nested derivatives,
-# NumPy scalars, arrays, 1/0, a dead or non-recording trace) takes the general path
-# (``slow``). The partials are written here as expressions of x, y (the operands) and o
-# (the value): a call to the table's partial would cost more than the arithmetic.
-# tests/test_tape.py checks each against the table's ``partials`` on random operands.
-FAST_BINARY = {   # method: (primitive, value, d/dx, d/dy)
+# The fast operators: + - * / ** and unary - on float Tracers of one trace (and int or float
+# constants), and x[i] of a 1-D float64 array, record their entry inline: no primitive
+# dispatch, no call per partial, the Tracer built by a C call. Everything else (other
+# traces, nested derivatives, NumPy scalars, arrays, 1/0, a dead or non-recording trace)
+# takes the general path, ``slow``, unchanged. The operators are compiled from one
+# template; the partials of + - * / are written here as expressions of x, y (the operands)
+# and o (the value), since a call to the table's partial costs more than the arithmetic;
+# ** calls the table's own partial (_d0). tests/test_tape.py checks every expression
+# against the table's ``partials`` on random operands, and every operator against ``slow``.
+FAST_OPS = {   # method: (primitive, value, d/dx, d/dy); d/dy None: y must be a constant
     "add": ("add", "x + y", "1.0", "1.0"),
     "sub": ("subtract", "x - y", "1.0", "-1.0"),
     "mul": ("multiply", "x * y", "y", "x"),
     "truediv": ("divide", "x / y", "1.0 / y", "-o / y"),
+    "pow": ("power", "_f(x, y)", "float(_d0(x, y, o))", None),
+    "neg": ("negative", "-x", "-1.0"),
 }
 
 _RECORD = """
-            n = trace.n
-            trace.n = n + 1
-            stage = trace._stage
-            stage += entry
-            if n >= trace._flush_at:
-                trace._flush()
-            r = _bare_tracer()
-            r.value = o
-            r._trace = trace
-            r.slot = n
-            return r"""
+n = trace.n
+trace.n = n + 1
+stage = trace._stage
+stage += entry
+if n >= trace._flush_at:
+    trace._flush()
+r = _bare_tracer()
+r.value = o
+r._trace = trace
+r.slot = n
+return r"""
 
-_OP_TEMPLATE = """
-def op(self, other):
-    trace = self._trace
-    t = type(other)
+_TRACER_TRACER = """
     if t is Tracer:
         x = self.value
         y = other.value
@@ -289,26 +293,23 @@ def op(self, other):
             try:
                 o = {value}
                 entry = (self.slot, other.slot, {dx}, {dy})
-            except ArithmeticError:
+            except (ArithmeticError, ValueError):
                 return slow(self, other)
-            {record}
-    elif t is float or t is int:
+            {record}"""
+
+_TRACER_CONSTANT = """
+    if t is float or t is int:
         x = self.value
         y = other
         if type(x) is float and trace.alive and trace.level >= _recording_from():
             try:
                 o = {value}
                 entry = (self.slot, -1, {dx}, 0.0)
-            except ArithmeticError:
+            except (ArithmeticError, ValueError):
                 return slow(self, other)
-            {record}
-    return slow(self, other)
-"""
+            {record}"""
 
-_ROP_TEMPLATE = """
-def op(self, other):
-    trace = self._trace
-    t = type(other)
+_CONSTANT_TRACER = """
     if t is float or t is int:
         x = other
         y = self.value
@@ -316,28 +317,90 @@ def op(self, other):
             try:
                 o = {value}
                 entry = (self.slot, -1, {dy}, 0.0)
-            except ArithmeticError:
+            except (ArithmeticError, ValueError):
                 return slow(self, other)
-            {record}
+            {record}"""
+
+_BINARY = """
+def op(self, other):
+    trace = self._trace
+    t = type(other){cases}
     return slow(self, other)
 """
 
+_UNARY = """
+def op(self):
+    trace = self._trace
+    x = self.value
+    if type(x) is float and trace.alive and trace.level >= _recording_from():
+        try:
+            o = {value}
+            entry = (self.slot, -1, {dx}, 0.0)
+        except (ArithmeticError, ValueError):
+            return slow(self)
+        {record}
+    return slow(self)
+"""
 
-def _fast_operator(template, name, value, dx, dy, slow):
-    """Compile one fast operator from its template (``slow``: the general path)."""
-    src = template.format(value=value, dx=dx, dy=dy, record=_RECORD.strip())
-    namespace = {"Tracer": Tracer, "_bare_tracer": _bare_tracer, "slow": slow,
-                 "_recording_from": record_from.get}
+# x[i] of a 1-D float64 array: an element entry into the array's gathered region (scalar
+# loops over arrays do this once per element); anything else takes the getitem primitive.
+_ITEM = """
+def op(self, idx):
+    v = self.value
+    trace = self._trace
+    if (type(idx) is int and type(v) is ndarray and trace.alive
+            and trace.level >= _recording_from()):
+        region = trace.regions.get(self.slot)
+        if region is None and v.ndim == 1 and v.dtype == float64:
+            region = trace._region(self.slot, v.shape)
+        if region is not None and len(region[1]) == 1:
+            o = float(v[idx])       # IndexError as NumPy raises it
+            entry = (region[0] + idx % region[1][0], ELEMENT, 1.0, 0.0)
+            {record}
+    return slow(self, idx)
+"""
+
+
+def _compile(name, src, slow, **names):
+    """Compile one fast operator (``slow``: the general path it falls back to)."""
+    lines = []
+    for line in src.split("\n"):          # {record}: the _RECORD lines, at its indent
+        indent = line[:len(line) - len(line.lstrip())]
+        lines += ([indent + r for r in _RECORD.strip().split("\n")]
+                  if line.strip() == "{record}" else [line])
+    src = "\n".join(lines)
+    namespace = dict(names, Tracer=Tracer, _bare_tracer=_bare_tracer, slow=slow,
+                     _recording_from=record_from.get)
     exec(compile(src, f"<dualad fast {name}>", "exec"), namespace)
     op = namespace["op"]
     op.__name__ = op.__qualname__ = name
     op.__doc__ = f"{name} of Tracers: a scalar entry recorded inline when it can be."
-    op.slow = slow      # the general path, for tests that compare the two
+    op.slow = slow      # for tests that compare the two
     return op
 
 
+def _fast_operators(method, prim, slow_op, slow_rop):
+    """``__method__`` (and ``__rmethod__`` for two operands) from FAST_OPS."""
+    _, value, dx, *dy = FAST_OPS[method]
+    names = {"_f": prim.scalar, "_d0": prim.partials[0]}
+    if not dy:
+        src = _UNARY.format(value=value, dx=dx, record="{record}")
+        return _compile(f"__{method}__", src, slow_op, **names), None
+    dy = dy[0]
+    cases = (_TRACER_TRACER if dy is not None else "") + _TRACER_CONSTANT
+    fill = dict(value=value, dx=dx, dy=dy, record="{record}")
+    op = _compile(f"__{method}__", _BINARY.format(cases=cases.format(**fill)), slow_op,
+                  **names)
+    if dy is None:
+        return op, slow_rop
+    rop = _compile(f"__r{method}__", _BINARY.format(cases=_CONSTANT_TRACER.format(**fill)),
+                   slow_rop, **names)
+    return op, rop
+
+
 def _scalar_operators():
-    """Python operators on Tracers try the scalar entry first (the hot path of scalar code)."""
+    """Python operators on Tracers: the fast operators, falling back to the scalar entry
+    of ``_scalar_entry``, falling back to the primitive."""
     from . import primitives as P
 
     def binary(prim):
@@ -350,32 +413,21 @@ def _scalar_operators():
             return prim(other, self) if r is None else r
         return op, rop
 
-    for name, prim in (("add", P.add), ("sub", P.subtract), ("mul", P.multiply),
-                       ("truediv", P.divide), ("pow", P.power)):
-        op, rop = binary(prim)
-        if name in FAST_BINARY:
-            pname, value, dx, dy = FAST_BINARY[name]
-            assert P.TABLE[pname] is prim
-            op = _fast_operator(_OP_TEMPLATE, f"__{name}__", value, dx, dy, op)
-            rop = _fast_operator(_ROP_TEMPLATE, f"__r{name}__", value, dx, dy, rop)
-        setattr(Tracer, f"__{name}__", op)
-        setattr(Tracer, f"__r{name}__", rop)
+    for method in ("add", "sub", "mul", "truediv", "pow"):
+        prim = P.TABLE[FAST_OPS[method][0]]
+        op, rop = _fast_operators(method, prim, *binary(prim))
+        setattr(Tracer, f"__{method}__", op)
+        setattr(Tracer, f"__r{method}__", rop)
 
     def neg(self):
         r = self._trace._scalar_entry(P.negative, (self,))
         return P.negative(self) if r is None else r
-    Tracer.__neg__ = neg
+    Tracer.__neg__, _ = _fast_operators("neg", P.negative, neg, None)
 
-    def item(self, idx):
-        # x[i] of a 1-D float64 array: straight to an element entry (scalar loops over
-        # arrays do this once per element); anything else takes the getitem primitive.
-        v, trace = self.value, self._trace
-        if (type(idx) is int and type(v) is np.ndarray and v.ndim == 1
-                and v.dtype == _F64 and trace.alive and trace.level >= record_from.get()):
-            value = float(v[idx])       # IndexError as NumPy raises it
-            return trace._element(self.slot, v.shape, idx % v.shape[0], value)
+    def getitem(self, idx):
         return P.getitem(self, idx=idx)
-    Tracer.__getitem__ = item
+    Tracer.__getitem__ = _compile("__getitem__", _ITEM, getitem, ndarray=np.ndarray,
+                                  float64=_F64, ELEMENT=ELEMENT)
 
 
 _scalar_operators()

@@ -130,11 +130,10 @@ def test_no_grad_never_zeroes_a_functional_grad():
 
 
 # ------------------------------------------------------------------------------------
-# The fast scalar operators (reverse.FAST_BINARY): same entries as the general path
+# The fast scalar operators (reverse.FAST_OPS): same entries as the general path
 # ------------------------------------------------------------------------------------
-FAST_METHODS = [f"__{m}__" for m in reverse.FAST_BINARY] + [
-    f"__r{m}__" for m in reverse.FAST_BINARY]
-CONSTANTS = [2.5, -3, np.float64(0.75), True, 0.0, 0]
+FAST_METHODS = sorted(m for m in dir(Tracer) if hasattr(getattr(Tracer, m), "slow"))
+CONSTANTS = [2.5, -3, np.float64(0.75), True, 0.0, 0, 2, 0.5]
 
 
 @pytest.fixture
@@ -150,34 +149,50 @@ def entry(trace, slot):
     return (trace.a[slot], trace.b[slot], trace.da[slot], trace.db[slot], trace.scalar[slot])
 
 
-@pytest.mark.parametrize("method", sorted(reverse.FAST_BINARY))
+def test_every_fast_operator_is_installed():
+    ops = {m for m, spec in reverse.FAST_OPS.items()}
+    two = {m for m, spec in reverse.FAST_OPS.items() if len(spec) == 4 and spec[3]}
+    assert set(FAST_METHODS) == ({f"__{m}__" for m in ops} | {f"__r{m}__" for m in two}
+                                 | {"__getitem__"})
+
+
+@pytest.mark.parametrize("method", sorted(reverse.FAST_OPS))
 def test_fast_partials_agree_with_the_table(method):
-    # the inline partials of FAST_BINARY are the table's partials, on random operands
-    prim = P.TABLE[reverse.FAST_BINARY[method][0]]
+    # the partials recorded by the fast operators are the table's, on random operands
+    name, _, *partials = reverse.FAST_OPS[method]
+    prim = P.TABLE[name]
+    d = [lambda *v, i=i: float(prim.partials[i](*v)) for i in range(prim.nin)]
     rng = np.random.default_rng(0)
-    for x, y, c in rng.uniform(-3.0, 3.0, (50, 3)).tolist():
+    for x, y, c in rng.uniform(0.1, 3.0, (50, 3)).tolist():
         trace = reverse.ReverseTrace()
         tx, ty = trace.leaf(x), trace.leaf(y)
-        both = getattr(tx, f"__{method}__")(ty)        # two Tracers
-        left = getattr(tx, f"__{method}__")(c)         # Tracer op constant
-        right = getattr(tx, f"__r{method}__")(c)       # constant op Tracer
-        o = both.value
-        assert o == prim.scalar(x, y)
-        assert entry(trace, both.slot) == (tx.slot, ty.slot, float(prim.partials[0](x, y, o)),
-                                           float(prim.partials[1](x, y, o)), 1)
-        o = left.value
-        assert entry(trace, left.slot) == (tx.slot, -1, float(prim.partials[0](x, c, o)),
-                                           0.0, 1)
-        o = right.value
-        assert entry(trace, right.slot) == (tx.slot, -1, float(prim.partials[1](c, x, o)),
-                                            0.0, 1)
+        if prim.nin == 1:
+            r = getattr(tx, f"__{method}__")()
+            assert r.value == prim.scalar(x)
+            assert entry(trace, r.slot) == (tx.slot, -1, d[0](x, r.value), 0.0, 1)
+            continue
+        for k in (c, int(3 * c) - 4 or 5, 2):                  # Tracer op constant
+            r = getattr(tx, f"__{method}__")(k)
+            assert r.value == prim.scalar(x, k)
+            assert entry(trace, r.slot) == (tx.slot, -1, d[0](x, k, r.value), 0.0, 1)
+        if partials[1] is None:
+            continue
+        r = getattr(tx, f"__{method}__")(ty)                  # two Tracers
+        assert r.value == prim.scalar(x, y)
+        assert entry(trace, r.slot) == (tx.slot, ty.slot, d[0](x, y, r.value),
+                                        d[1](x, y, r.value), 1)
+        r = getattr(tx, f"__r{method}__")(c)                  # constant op Tracer
+        assert r.value == prim.scalar(c, x)
+        assert entry(trace, r.slot) == (tx.slot, -1, d[1](c, x, r.value), 0.0, 1)
 
 
 def fast_cases(constants=CONSTANTS):
     """Scalar functions of x using every fast operator, reflected operands, int, float,
     bool and NumPy-float constants."""
-    cases = []
+    cases = [("-x", lambda x: -x), ("-(x*x)", lambda x: -(x * x))]
     for method in FAST_METHODS:
+        if method in ("__neg__", "__getitem__"):
+            continue
         for c in constants:
             cases.append((f"x.{method}({c!r})", lambda x, m=method, c=c: getattr(x, m)(c)))
         if not method.startswith("__r"):
@@ -189,13 +204,13 @@ def program(x):
     """Every fast operator in a chain, with reflected operands and int/bool constants."""
     y = x * x + 1
     z = 2 - y / (3.0 + x) + y * np.float64(0.5) - np.float64(0.25) / y
-    w = (z - x) * (1.5 - x) / 2 + True * z + 1.0 / (x * 2)
-    return w * y - z
+    w = (z - x) * (1.5 - x) / 2 + True * z + 1.0 / (x * 2) - y ** 2 + y ** 0.5
+    return -w * y - z ** 3
 
 
 @pytest.mark.parametrize("name,f", fast_cases(), ids=[n for n, _ in fast_cases()])
 def test_fast_operators_equal_the_general_path(name, f, slow_operators):
-    xs = [0.7, -1.3, 0.0, 2.0]
+    xs = [0.7, -1.3, 0.0, 2.0, -0.0, np.inf]
     with np.errstate(all="ignore"), warnings.catch_warnings():
         warnings.simplefilter("ignore")
         fast = [ad.value_and_grad(f)(x) for x in xs]
@@ -206,7 +221,7 @@ def test_fast_operators_equal_the_general_path(name, f, slow_operators):
 
 
 def test_fast_operators_against_finite_differences():
-    for x in (0.7, -1.3, 2.0):
+    for x in (0.7, 1.3, 2.0):
         ad.check_grads(program, (x,), order=2, modes=("rev",))
     for name, f in fast_cases([c for c in CONSTANTS if c != 0]):
         ad.check_grads(f, (0.7,), order=2, modes=("rev",))
@@ -219,6 +234,8 @@ def test_division_by_zero_on_the_fast_path_follows_numpy():
         v, g = ad.value_and_grad(lambda x: x / x)(0.0)
         assert np.isnan(v) and np.isnan(g)
         assert ad.grad(lambda x: 2 / x)(0.0) == -np.inf
+        assert ad.value_and_grad(lambda x: x ** -1)(0.0) == (np.inf, -np.inf)
+        assert ad.value_and_grad(lambda x: x ** 0.5)(0.0) == (0.0, np.inf)
         assert np.isnan(ad.grad(lambda x: (x * 1.0) / (x - x))(1.0))   # inf + 0 * -inf
 
 
@@ -234,17 +251,27 @@ def test_fast_operators_respect_no_grad_and_dead_traces():
     def f(x):
         with ad.no_grad():
             c = x * x + 1.0 - x / 2.0
-            c = 3.0 - c * 2 + 1 / c
+            c = 3.0 - c * 2 + 1 / c - c ** 2
         return c * x
     x = 1.5
     c = x * x + 1.0 - x / 2.0
-    c = 3.0 - c * 2 + 1 / c
+    c = 3.0 - c * 2 + 1 / c - c ** 2
     assert ad.grad(f)(x) == pytest.approx(c, rel=1e-14)
+
+    def g(v):
+        with ad.no_grad():
+            c = -v[0]
+        return c * v[1]
+    np.testing.assert_array_equal(ad.grad(g)(np.array([2.0, 3.0])), [0.0, -2.0])
     leaked = []
     ad.grad(lambda x: leaked.append(x) or x * 2.0)(1.0)
-    for op in (lambda t: t + 1.0, lambda t: 2.0 * t, lambda t: t / t, lambda t: 1 - t):
+    for op in (lambda t: t + 1.0, lambda t: 2.0 * t, lambda t: t / t, lambda t: 1 - t,
+               lambda t: -t, lambda t: t ** 2):
         with pytest.raises(ad.LeakedTracerError):
             op(leaked[0])
+    ad.grad(lambda v: leaked.append(v) or v[0])(np.ones(2))
+    with pytest.raises(ad.LeakedTracerError):
+        leaked[-1][0]
 
 
 def test_staged_entries_reach_the_arrays():
@@ -279,3 +306,36 @@ def test_staged_entries_land_in_the_right_columns():
     trace = rec.trace
     for k, ((parent, c), child) in enumerate(zip(kept, [t for t, _ in kept[1:]])):
         assert entry(trace, child.slot) == (parent.slot, -1, c if k % 2 else -1.0, 0.0, 1)
+
+
+ITEM_CASES = [
+    ("x[i] loop", lambda v: sum(v[i] * v[i - 1] for i in range(len(v)))),
+    ("negative index", lambda v: v[-1] * v[-3] + v[0]),
+    ("np.int64 index", lambda v: v[np.int64(1)] * v[1]),
+    ("tuple index then int", lambda v: v[(1,)] * v[2] + v[1]),
+    ("2-D array", lambda v: v.reshape(2, 2)[1][0] * v[3]),
+    ("float32 array", lambda v: v.astype(np.float32)[1] * 2.0 + v[0]),
+    ("slice then index", lambda v: v[1:][0] * v[1]),
+]
+
+
+@pytest.mark.parametrize("name,f", ITEM_CASES, ids=[n for n, _ in ITEM_CASES])
+def test_fast_item_equals_the_general_path(name, f, slow_operators):
+    x = np.array([0.3, -1.2, 2.5, 0.7])
+    fast = ad.value_and_grad(f)(x)
+    if "float32" not in name:     # a float32 intermediate is too coarse for the differences
+        ad.check_grads(f, (x,), order=2, modes=("rev",))
+    slow_operators()
+    slow = ad.value_and_grad(f)(x)
+    assert fast[0] == slow[0]
+    np.testing.assert_array_equal(fast[1], slow[1])
+
+
+def test_fast_item_errors_and_regions():
+    x = np.array([0.3, -1.2, 2.5])
+    with pytest.raises(IndexError):
+        ad.grad(lambda v: v[3])(x)
+    with pytest.raises(IndexError):
+        ad.grad(lambda v: v[-4])(x)
+    rec = _Recording(lambda v: v[0] * v[-1] + v[(1,)], (x,), 0, False)
+    assert rec.trace.generic == {} and rec.trace.esize == 3      # one region, shared
