@@ -31,7 +31,8 @@ import numpy as np
 from . import tape_kernel
 from .core import Box, Trace
 from .forward import _is_inexact
-from .primitives import getitem
+from . import numpy_dispatch as _numpy_dispatch
+from .primitives import TABLE as _TABLE, getitem
 
 # Traces whose level is below this do not record. ``dualad.no_grad()`` sets it to a fresh
 # level, so it covers the object API's tensors (level 0) and any grad already running
@@ -254,7 +255,8 @@ _bare_tracer = type.__call__.__get__(Tracer)
 
 
 # The fast operators: + - * / ** and unary - on float Tracers of one trace (and int or float
-# constants), and x[i] of a 1-D float64 array, record their entry inline: no primitive
+# constants), x[i] of a 1-D float64 array and np.sin(x)-style one-operand ufuncs
+# (``_array_ufunc``) record their entry inline: no primitive
 # dispatch, no call per partial, the Tracer built by a C call. Everything else (other
 # traces, nested derivatives, NumPy scalars, arrays, 1/0, a dead or non-recording trace)
 # takes the general path, ``slow``, unchanged. The operators are compiled from one
@@ -428,6 +430,44 @@ def _scalar_operators():
         return P.getitem(self, idx=idx)
     Tracer.__getitem__ = _compile("__getitem__", _ITEM, getitem, ndarray=np.ndarray,
                                   float64=_F64, ELEMENT=ELEMENT)
+    Tracer.__array_ufunc__ = _array_ufunc
+
+
+_ufunc_ops = {None: -1}  # ufunc -> fast one-operand op; None -> the table size they follow
+
+
+def _array_ufunc(self, ufunc, method, *inputs, **kwargs):
+    """np.sin(tracer) and the other one-operand ufuncs served by an elementwise primitive
+    with a math implementation: the scalar entry recorded by a fast op (FAST_OPS' unary
+    template with the primitive's own value and partial); else NumPy's dispatch."""
+    if method == "__call__" and not kwargs and len(inputs) == 1:
+        if _ufunc_ops[None] != len(_TABLE):
+            _refresh_ufunc_ops()
+        op = _ufunc_ops.get(ufunc)
+        if op is not None:
+            return op(self)
+    return _numpy_dispatch.array_ufunc(self, ufunc, method, *inputs, **kwargs)
+
+
+_array_ufunc.slow = _numpy_dispatch.array_ufunc     # for tests that compare the two
+
+
+def _refresh_ufunc_ops():
+    """Compile a fast op for each ufunc that NumPy dispatch serves with such a primitive."""
+    from . import primitives as P
+    nd = _numpy_dispatch
+    nd._refresh()
+    ops = {None: len(P.TABLE)}
+    for ufunc, prim in nd.UFUNCS.items():
+        if (isinstance(prim, P.Elementwise) and prim.nin == 1 and prim.scalar is not None
+                and not prim.nondiff and ufunc not in nd.ZERO_DERIVATIVE_UFUNCS):
+            def slow(self, ufunc=ufunc):
+                return nd.array_ufunc(self, ufunc, "__call__", self)
+            ops[ufunc] = _compile(f"numpy.{ufunc.__name__}", _UNARY.format(
+                value="_f(x)", dx="float(_d0(x, o))", record="{record}"), slow,
+                _f=prim.scalar, _d0=prim.partials[0])
+    _ufunc_ops.clear()
+    _ufunc_ops.update(ops)
 
 
 _scalar_operators()

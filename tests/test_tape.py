@@ -153,7 +153,7 @@ def test_every_fast_operator_is_installed():
     ops = {m for m, spec in reverse.FAST_OPS.items()}
     two = {m for m, spec in reverse.FAST_OPS.items() if len(spec) == 4 and spec[3]}
     assert set(FAST_METHODS) == ({f"__{m}__" for m in ops} | {f"__r{m}__" for m in two}
-                                 | {"__getitem__"})
+                                 | {"__getitem__", "__array_ufunc__"})
 
 
 @pytest.mark.parametrize("method", sorted(reverse.FAST_OPS))
@@ -191,7 +191,7 @@ def fast_cases(constants=CONSTANTS):
     bool and NumPy-float constants."""
     cases = [("-x", lambda x: -x), ("-(x*x)", lambda x: -(x * x))]
     for method in FAST_METHODS:
-        if method in ("__neg__", "__getitem__"):
+        if method in ("__neg__", "__getitem__", "__array_ufunc__"):
             continue
         for c in constants:
             cases.append((f"x.{method}({c!r})", lambda x, m=method, c=c: getattr(x, m)(c)))
@@ -339,3 +339,54 @@ def test_fast_item_errors_and_regions():
         ad.grad(lambda v: v[-4])(x)
     rec = _Recording(lambda v: v[0] * v[-1] + v[(1,)], (x,), 0, False)
     assert rec.trace.generic == {} and rec.trace.esize == 3      # one region, shared
+
+
+def fast_ufuncs():
+    reverse._refresh_ufunc_ops()
+    return sorted((u for u in reverse._ufunc_ops if u is not None), key=lambda u: u.__name__)
+
+
+def test_fast_ufuncs_cover_the_math_functions():
+    names = {u.__name__ for u in fast_ufuncs()}
+    assert {"sin", "cos", "exp", "log", "sqrt", "tanh", "arctan", "absolute"} <= names
+
+
+@pytest.mark.parametrize("ufunc", fast_ufuncs(), ids=lambda u: u.__name__)
+def test_fast_ufunc_equals_the_general_path(ufunc, slow_operators):
+    prim = reverse._numpy_dispatch.UFUNCS[ufunc]
+    inside = P.sample_operands(prim, np.random.default_rng(1), (4,))[0].tolist()
+    xs = inside + [0.0, -0.0, 1.0, -1.0, 2.0, np.inf, -np.inf, np.nan]
+
+    def f(x):
+        return ufunc(x) * x
+
+    with np.errstate(all="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        fast = [ad.value_and_grad(f)(x) for x in xs]
+        fast2 = [ad.grad(ad.grad(f))(x) for x in inside]
+        # the fast op's entry: the table's partial at the value
+        trace = reverse.ReverseTrace()
+        t = trace.leaf(inside[0])
+        r = ufunc(t)
+        assert r.value == prim.scalar(inside[0])
+        assert entry(trace, r.slot) == (t.slot, -1, float(prim.partials[0](inside[0], r.value)),
+                                        0.0, 1)
+        for x in inside:
+            ad.check_grads(f, (x,), order=2, modes=("rev",))
+        slow_operators()
+        slow = [ad.value_and_grad(f)(x) for x in xs]
+        slow2 = [ad.grad(ad.grad(f))(x) for x in inside]
+    np.testing.assert_array_equal(np.array(fast, dtype=float), np.array(slow, dtype=float))
+    np.testing.assert_array_equal(fast2, slow2)
+
+
+def test_fast_ufunc_keeps_the_other_calls():
+    # out=, two operands, arrays and complex values still take NumPy dispatch
+    x = np.array([0.3, 0.5])
+    assert ad.grad(lambda v: np.sum(np.sin(v)))(x) == pytest.approx(np.cos(x))
+    assert ad.grad(lambda y: np.arctan2(y, 2.0) + np.add(y, y))(0.5) == pytest.approx(
+        2.0 / 4.25 + 2.0)
+    with pytest.raises(ad.InPlaceError):
+        ad.grad(lambda y: np.sin(y, out=np.empty(())))(0.5)
+    assert ad.grad(lambda y: np.sign(y) * y)(-0.5) == -1.0
+    assert ad.grad(lambda y: np.floor(y) + y)(1.5) == 1.0
