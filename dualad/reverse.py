@@ -454,6 +454,7 @@ _array_ufunc.slow = _numpy_dispatch.array_ufunc     # for tests that compare the
 
 def _refresh_ufunc_ops():
     """Compile a fast op for each ufunc that NumPy dispatch serves with such a primitive."""
+    global _ufunc_ops
     from . import primitives as P
     nd = _numpy_dispatch
     nd._refresh()
@@ -466,8 +467,7 @@ def _refresh_ufunc_ops():
             ops[ufunc] = _compile(f"numpy.{ufunc.__name__}", _UNARY.format(
                 value="_f(x)", dx="float(_d0(x, o))", record="{record}"), slow,
                 _f=prim.scalar, _d0=prim.partials[0])
-    _ufunc_ops.clear()
-    _ufunc_ops.update(ops)
+    _ufunc_ops = ops        # one rebinding: other threads see the old map or the new one
 
 
 _scalar_operators()
