@@ -171,11 +171,10 @@ def tape_memory(trace):
     """
     seen = {}
     flat = 0
-    for arr in getattr(trace, "__dict__", {}).values():   # the flat arrays of the tape
-        if isinstance(arr, _array.array):
-            flat += len(arr) * arr.itemsize
-        elif isinstance(arr, np.ndarray):
-            flat += _held_bytes(arr, seen)
+    for name in ("a", "b", "da", "db", "scalar"):       # the flat columns of the tape
+        column = getattr(trace, name, None)
+        if isinstance(column, _array.array):
+            flat += len(column) * column.itemsize
     nodes = _generic_nodes(trace)
     produced = getattr(trace, "generic", {})
     inter = flat

@@ -12,13 +12,18 @@ operation and its backward sweep runs in one numba kernel:
     scalar[i]     1 when the slot's value is a Python/NumPy float64 scalar
 
 Scalar entries hold their local partials, computed when recorded from the primitive
-table's derivative expressions; generic entries (arrays, nested derivatives) call the
+table's derivative expressions (+ - * / write them inline, ``FAST_OPS``, checked
+against the table by tests/test_tape.py); generic entries (arrays, nested derivatives) call the
 primitive's VJP during the sweep. The sweep is a plain reverse loop: no recursion, no
-topological sort, no depth limit. ``_sweep_reference`` is the pure-Python sweep
-(any cotangent type, numba off); ``_sweep_fast`` gives identical results with runs of
-scalar entries swept by the kernel in ``tape_kernel.py``.
+topological sort, no depth limit. ``_sweep_reference`` is the pure-Python sweep (any
+cotangent type, numba off); ``_sweep_fast`` gives identical results with runs of scalar
+entries swept by the kernel in ``tape_kernel.py``. While recording, new entries are staged
+in a list (one extend per entry, much cheaper than five array appends) and moved to the
+arrays every ``STAGE_ENTRIES`` entries and whenever a column (``trace.a``, ...) is read.
 """
 import contextvars
+import functools
+import struct
 from array import array
 
 import numpy as np
@@ -26,7 +31,8 @@ import numpy as np
 from . import tape_kernel
 from .core import Box, Trace, dtype_of, shape_of
 from .forward import _is_inexact
-from .primitives import MINUS_ONE, ONE, getitem
+from . import numpy_dispatch as _numpy_dispatch
+from .primitives import MINUS_ONE, ONE, TABLE as _TABLE, getitem
 
 # Traces whose level is below this do not record. ``dualad.no_grad()`` sets it to a fresh
 # level, so it covers the object API's tensors (level 0) and any grad already running
@@ -37,6 +43,19 @@ record_from = contextvars.ContextVar("dualad_record_from", default=0)
 LEAF, GENERIC, ELEMENT, NONE = (tape_kernel.LEAF, tape_kernel.GENERIC, tape_kernel.ELEMENT,
                                 tape_kernel.NONE)
 _F64 = np.float64
+
+#: Entries staged in a list before they move to the flat arrays: bounds the staging
+#: memory (a few hundred KiB) while the per-entry cost stays that of one list extend.
+STAGE_ENTRIES = 4096
+# A full chunk is packed with struct into records (twice as fast as array.fromlist per
+# column), whose fields are appended to the columns; a partial one (the last) uses fromlist.
+_ENTRY = np.dtype([("a", np.int64), ("b", np.int64), ("da", np.float64), ("db", np.float64)])
+
+
+@functools.lru_cache(maxsize=None)
+def _chunk_layout():
+    """The struct layout of STAGE_ENTRIES staged entries (built on the first full chunk)."""
+    return struct.Struct("=" + "2q2d" * STAGE_ENTRIES)
 
 
 def _is_scalar(v):
@@ -51,24 +70,58 @@ class ReverseTrace(Trace):
 
     def __init__(self):
         super().__init__()
-        self.a, self.b = array("q"), array("q")
-        self.da, self.db = array("d"), array("d")
-        self.scalar = array("b")
+        self._arrays = (array("q"), array("q"), array("d"), array("d"), array("b"))
+        self._stage = []        # a, b, da, db of each entry not yet moved to the arrays
+        self._vector = []       # staged slots whose value is not a float scalar
+        self.n = 0              # entries recorded: the next slot
+        self._flush_at = STAGE_ENTRIES - 1   # flush when slot n = this is staged
         self.generic = {}
         self.regions = {}     # array slot -> (offset, shape) in the element-adjoint buffer
         self.esize = 0
         self.pure = True      # no boxes of other traces inside generic entries
 
     def __len__(self):
-        return len(self.a)
+        return self.n
+
+    def _flush(self):
+        """Move the staged entries to the flat arrays (a list grows faster than 5 arrays)."""
+        st = self._stage
+        if st:
+            k = len(st) // 4
+            if k == STAGE_ENTRIES:
+                records = np.frombuffer(_chunk_layout().pack(*st), dtype=_ENTRY)
+                for name, column in zip(_ENTRY.names, self._arrays):
+                    column.frombytes(records[name].tobytes())
+            else:
+                for j, column in enumerate(self._arrays[:4]):
+                    column.fromlist(st[j::4])
+            scalar = self._arrays[4]
+            scalar.frombytes(b"\x01" * k)
+            for slot in self._vector:
+                scalar[slot] = 0
+            self._stage = []
+            self._vector = []
+        self._flush_at = self.n + STAGE_ENTRIES - 1
+
+    def _column(k):
+        def get(self):
+            self._flush()
+            return self._arrays[k]
+        return property(get)
+
+    # The tape's columns (reading one moves the staged entries into them first).
+    a, b, da, db, scalar = _column(0), _column(1), _column(2), _column(3), _column(4)
+    del _column
 
     def _push(self, a, b, da, db, scalar):
-        self.a.append(a)
-        self.b.append(b)
-        self.da.append(da)
-        self.db.append(db)
-        self.scalar.append(scalar)
-        return len(self.a) - 1
+        n = self.n
+        self.n = n + 1
+        self._stage += (a, b, da, db)
+        if not scalar:
+            self._vector.append(n)
+        if n >= self._flush_at:
+            self._flush()
+        return n
 
     def leaf(self, value):
         """A new input of the tape."""
@@ -147,12 +200,7 @@ class ReverseTrace(Trace):
                 xs, dx, ys, dy = ys, float(partials[1](*vals, out)), -1, 0.0
         except (ArithmeticError, ValueError):   # 1/0 in Python floats: use NumPy's inf
             return None
-        self.a.append(xs)
-        self.b.append(ys)
-        self.da.append(dx)
-        self.db.append(dy)
-        self.scalar.append(1)
-        return Tracer(out, self, len(self.a) - 1)
+        return Tracer(out, self, self._push(xs, ys, dx, dy, 1))
 
     def _scalar_operand(self, a):
         """(value, slot) of a float-scalar operand (slot -1 for a constant), or None."""
@@ -167,11 +215,14 @@ class ReverseTrace(Trace):
         return None
 
     def _element(self, parent, shape, flat, value):
-        region = self.regions.get(parent)
-        if region is None:
-            region = self.regions[parent] = (self.esize, shape)
-            self.esize += int(np.prod(shape))
+        region = self.regions.get(parent) or self._region(parent, shape)
         return Tracer(value, self, self._push(region[0] + flat, ELEMENT, 1.0, 0.0, 1))
+
+    def _region(self, parent, shape):
+        """A new region of the element-adjoint buffer for the array in slot ``parent``."""
+        region = self.regions[parent] = (self.esize, shape)
+        self.esize += int(np.prod(shape))
+        return region
 
 
 def _flat_index(idx, shape):
@@ -188,20 +239,178 @@ def _flat_index(idx, shape):
     return flat
 
 
-class Tracer(Box):
+class _TracerType(type):
+    """``Tracer(value, trace, slot)`` builds a Tracer; the class itself has no ``__init__``,
+    so the fast operators make a bare one with ``_bare_tracer()``, a C-level call (a Python
+    ``__init__`` or ``object.__new__`` costs 30-90 ns more per recorded operation)."""
+
+    def __call__(cls, value, trace, slot):
+        r = type.__call__(cls)
+        r.value, r._trace, r.slot = value, trace, slot
+        return r
+
+
+class Tracer(Box, metaclass=_TracerType):
     """A value recorded on a reverse-mode tape (slot ``slot`` of its trace)."""
 
     __slots__ = ("slot",)
-
-    def __init__(self, value, trace, slot):
-        self.value, self._trace, self.slot = value, trace, slot
 
     def __repr__(self):
         return f"Tracer({self.value!r}, slot={self.slot})"
 
 
+_bare_tracer = type.__call__.__get__(Tracer)
+
+
+# The fast operators: + - * / ** and unary - on float Tracers of one trace (and int or float
+# constants), x[i] of a 1-D float64 array and np.sin(x)-style one-operand ufuncs
+# (``_array_ufunc``) record their entry inline: no primitive
+# dispatch, no call per partial, the Tracer built by a C call. Everything else (other
+# traces, nested derivatives, NumPy scalars, arrays, 1/0, a dead or non-recording trace)
+# takes the general path, ``slow``, unchanged. The operators are compiled from one
+# template; the partials of + - * / are written here as expressions of x, y (the operands)
+# and o (the value), since a call to the table's partial costs more than the arithmetic;
+# ** calls the table's own partial (_d0). tests/test_tape.py checks every expression
+# against the table's ``partials`` on random operands, and every operator against ``slow``.
+FAST_OPS = {   # method: (primitive, value, d/dx, d/dy); d/dy None: y must be a constant
+    "add": ("add", "x + y", "1.0", "1.0"),
+    "sub": ("subtract", "x - y", "1.0", "-1.0"),
+    "mul": ("multiply", "x * y", "y", "x"),
+    "truediv": ("divide", "x / y", "1.0 / y", "-o / y"),
+    "pow": ("power", "_f(x, y)", "float(_d0(x, y, o))", None),
+    "neg": ("negative", "-x", "-1.0"),
+}
+
+_RECORD = """
+n = trace.n
+trace.n = n + 1
+stage = trace._stage
+stage += entry
+if n >= trace._flush_at:
+    trace._flush()
+r = _bare_tracer()
+r.value = o
+r._trace = trace
+r.slot = n
+return r"""
+
+_TRACER_TRACER = """
+    if t is Tracer:
+        x = self.value
+        y = other.value
+        if (other._trace is trace and type(x) is float and type(y) is float
+                and trace.alive and trace.level >= _recording_from()):
+            try:
+                o = {value}
+                entry = (self.slot, other.slot, {dx}, {dy})
+            except (ArithmeticError, ValueError):
+                return slow(self, other)
+            {record}"""
+
+_TRACER_CONSTANT = """
+    if t is float or t is int:
+        x = self.value
+        y = other
+        if type(x) is float and trace.alive and trace.level >= _recording_from():
+            try:
+                o = {value}
+                entry = (self.slot, -1, {dx}, 0.0)
+            except (ArithmeticError, ValueError):
+                return slow(self, other)
+            {record}"""
+
+_CONSTANT_TRACER = """
+    if t is float or t is int:
+        x = other
+        y = self.value
+        if type(y) is float and trace.alive and trace.level >= _recording_from():
+            try:
+                o = {value}
+                entry = (self.slot, -1, {dy}, 0.0)
+            except (ArithmeticError, ValueError):
+                return slow(self, other)
+            {record}"""
+
+_BINARY = """
+def op(self, other):
+    trace = self._trace
+    t = type(other){cases}
+    return slow(self, other)
+"""
+
+_UNARY = """
+def op(self):
+    trace = self._trace
+    x = self.value
+    if type(x) is float and trace.alive and trace.level >= _recording_from():
+        try:
+            o = {value}
+            entry = (self.slot, -1, {dx}, 0.0)
+        except (ArithmeticError, ValueError):
+            return slow(self)
+        {record}
+    return slow(self)
+"""
+
+# x[i] of a 1-D float64 array: an element entry into the array's gathered region (scalar
+# loops over arrays do this once per element); anything else takes the getitem primitive.
+_ITEM = """
+def op(self, idx):
+    v = self.value
+    trace = self._trace
+    if (type(idx) is int and type(v) is ndarray and trace.alive
+            and trace.level >= _recording_from()):
+        region = trace.regions.get(self.slot)
+        if region is None and v.ndim == 1 and v.dtype == float64:
+            region = trace._region(self.slot, v.shape)
+        if region is not None and len(region[1]) == 1:
+            o = float(v[idx])       # IndexError as NumPy raises it
+            entry = (region[0] + idx % region[1][0], ELEMENT, 1.0, 0.0)
+            {record}
+    return slow(self, idx)
+"""
+
+
+def _compile(name, src, slow, **names):
+    """Compile one fast operator (``slow``: the general path it falls back to)."""
+    lines = []
+    for line in src.split("\n"):          # {record}: the _RECORD lines, at its indent
+        indent = line[:len(line) - len(line.lstrip())]
+        lines += ([indent + r for r in _RECORD.strip().split("\n")]
+                  if line.strip() == "{record}" else [line])
+    src = "\n".join(lines)
+    namespace = dict(names, Tracer=Tracer, _bare_tracer=_bare_tracer, slow=slow,
+                     _recording_from=record_from.get)
+    exec(compile(src, f"<dualad fast {name}>", "exec"), namespace)
+    op = namespace["op"]
+    op.__name__ = op.__qualname__ = name
+    op.__doc__ = f"{name} of Tracers: a scalar entry recorded inline when it can be."
+    op.slow = slow      # for tests that compare the two
+    return op
+
+
+def _fast_operators(method, prim, slow_op, slow_rop):
+    """``__method__`` (and ``__rmethod__`` for two operands) from FAST_OPS."""
+    _, value, dx, *dy = FAST_OPS[method]
+    names = {"_f": prim.scalar, "_d0": prim.partials[0]}
+    if not dy:
+        src = _UNARY.format(value=value, dx=dx, record="{record}")
+        return _compile(f"__{method}__", src, slow_op, **names), None
+    dy = dy[0]
+    cases = (_TRACER_TRACER if dy is not None else "") + _TRACER_CONSTANT
+    fill = dict(value=value, dx=dx, dy=dy, record="{record}")
+    op = _compile(f"__{method}__", _BINARY.format(cases=cases.format(**fill)), slow_op,
+                  **names)
+    if dy is None:
+        return op, slow_rop
+    rop = _compile(f"__r{method}__", _BINARY.format(cases=_CONSTANT_TRACER.format(**fill)),
+                   slow_rop, **names)
+    return op, rop
+
+
 def _scalar_operators():
-    """Python operators on Tracers try the scalar entry first (the hot path of scalar code)."""
+    """Python operators on Tracers: the fast operators, falling back to the scalar entry
+    of ``_scalar_entry``, falling back to the primitive."""
     from . import primitives as P
 
     def binary(prim):
@@ -214,27 +423,59 @@ def _scalar_operators():
             return prim(other, self) if r is None else r
         return op, rop
 
-    for name, prim in (("add", P.add), ("sub", P.subtract), ("mul", P.multiply),
-                       ("truediv", P.divide), ("pow", P.power)):
-        op, rop = binary(prim)
-        setattr(Tracer, f"__{name}__", op)
-        setattr(Tracer, f"__r{name}__", rop)
+    for method in ("add", "sub", "mul", "truediv", "pow"):
+        prim = P.TABLE[FAST_OPS[method][0]]
+        op, rop = _fast_operators(method, prim, *binary(prim))
+        setattr(Tracer, f"__{method}__", op)
+        setattr(Tracer, f"__r{method}__", rop)
 
     def neg(self):
         r = self._trace._scalar_entry(P.negative, (self,))
         return P.negative(self) if r is None else r
-    Tracer.__neg__ = neg
+    Tracer.__neg__, _ = _fast_operators("neg", P.negative, neg, None)
 
-    def item(self, idx):
-        # x[i] of a 1-D float64 array: straight to an element entry (scalar loops over
-        # arrays do this once per element); anything else takes the getitem primitive.
-        v, trace = self.value, self._trace
-        if (type(idx) is int and type(v) is np.ndarray and v.ndim == 1
-                and v.dtype == _F64 and trace.alive and trace.level >= record_from.get()):
-            value = float(v[idx])       # IndexError as NumPy raises it
-            return trace._element(self.slot, v.shape, idx % v.shape[0], value)
+    def getitem(self, idx):
         return P.getitem(self, idx=idx)
-    Tracer.__getitem__ = item
+    Tracer.__getitem__ = _compile("__getitem__", _ITEM, getitem, ndarray=np.ndarray,
+                                  float64=_F64, ELEMENT=ELEMENT)
+    Tracer.__array_ufunc__ = _array_ufunc
+
+
+_ufunc_ops = {None: -1}  # ufunc -> fast one-operand op; None -> the table size they follow
+
+
+def _array_ufunc(self, ufunc, method, *inputs, **kwargs):
+    """np.sin(tracer) and the other one-operand ufuncs served by an elementwise primitive
+    with a math implementation: the scalar entry recorded by a fast op (FAST_OPS' unary
+    template with the primitive's own value and partial); else NumPy's dispatch."""
+    if method == "__call__" and not kwargs and len(inputs) == 1:
+        if _ufunc_ops[None] != len(_TABLE):
+            _refresh_ufunc_ops()
+        op = _ufunc_ops.get(ufunc)
+        if op is not None:
+            return op(self)
+    return _numpy_dispatch.array_ufunc(self, ufunc, method, *inputs, **kwargs)
+
+
+_array_ufunc.slow = _numpy_dispatch.array_ufunc     # for tests that compare the two
+
+
+def _refresh_ufunc_ops():
+    """Compile a fast op for each ufunc that NumPy dispatch serves with such a primitive."""
+    global _ufunc_ops
+    from . import primitives as P
+    nd = _numpy_dispatch
+    nd._refresh()
+    ops = {None: len(P.TABLE)}
+    for ufunc, prim in nd.UFUNCS.items():
+        if (isinstance(prim, P.Elementwise) and prim.nin == 1 and prim.scalar is not None
+                and not prim.nondiff and ufunc not in nd.ZERO_DERIVATIVE_UFUNCS):
+            def slow(self, ufunc=ufunc):
+                return nd.array_ufunc(self, ufunc, "__call__", self)
+            ops[ufunc] = _compile(f"numpy.{ufunc.__name__}", _UNARY.format(
+                value="_f(x)", dx="float(_d0(x, o))", record="{record}"), slow,
+                _f=prim.scalar, _d0=prim.partials[0])
+    _ufunc_ops = ops        # one rebinding: other threads see the old map or the new one
 
 
 _scalar_operators()

@@ -310,6 +310,18 @@ def test_report_tape_bytes():
     assert r.tape_entries >= 4                    # x, sin, the matrix-vector product, tanh
 
 
+def test_tape_bytes_of_scalar_code():
+    def f(x):
+        for _ in range(5000):       # more than one staging chunk of the tape
+            x = x * 1.0001
+        return x
+
+    r = ad.explain(f, 1.5, model=CostModel.default())
+    assert r.tape_entries == 5001
+    # the flat columns: two int64 parents, two float64 partials, a one-byte flag
+    assert r.tape_bytes == r.intermediate_bytes == 33 * 5001
+
+
 # ------------------------------------------------------------------------------------
 # The plan, from timings fed in by hand
 # ------------------------------------------------------------------------------------
