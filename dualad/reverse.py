@@ -32,7 +32,7 @@ from . import tape_kernel
 from .core import Box, Trace, dtype_of, shape_of
 from .forward import _is_inexact
 from . import numpy_dispatch as _numpy_dispatch
-from .primitives import MINUS_ONE, ONE, TABLE as _TABLE, getitem
+from .primitives import MINUS_ONE, ONE, RELEASE_MIN_SIZE, TABLE as _TABLE, getitem
 
 # Traces whose level is below this do not record. ``dualad.no_grad()`` sets it to a fresh
 # level, so it covers the object API's tensors (level 0) and any grad already running
@@ -128,7 +128,7 @@ class ReverseTrace(Trace):
         return Tracer(value, self, self._push(LEAF, NONE, 0.0, 0.0, _is_scalar(value)))
 
     def process(self, prim, args, kw):
-        if prim.elementwise and not kw:
+        if prim.elementwise and not kw and not _array_valued(args[0]):
             r = self._scalar_entry(prim, args)
             if r is not None:
                 return r
@@ -163,7 +163,7 @@ class ReverseTrace(Trace):
             self.pure = False
         slot = self._push(GENERIC, NONE, 0.0, 0.0, _is_scalar(out))
         kept, kept_out = tuple(primals), out
-        if prim.elementwise and type(out) is np.ndarray:
+        if prim.elementwise and type(out) is np.ndarray and out.size >= RELEASE_MIN_SIZE:
             kept, kept_out = prim.residuals(kept, out, parents)
         self.generic[slot] = (prim, kw, kept, kept_out, tuple(parents))
         return Tracer(out, self, slot)
@@ -408,17 +408,27 @@ def _fast_operators(method, prim, slow_op, slow_rop):
     return op, rop
 
 
+def _array_valued(x):
+    """True for an array or a Tracer of one: such operands never make a scalar entry."""
+    return type(x) is np.ndarray or (type(x) is Tracer and type(x.value) is np.ndarray)
+
+
 def _scalar_operators():
     """Python operators on Tracers: the fast operators, falling back to the scalar entry
     of ``_scalar_entry``, falling back to the primitive."""
     from . import primitives as P
 
     def binary(prim):
+        # (array values go straight to the primitive, which dispatches to the right trace)
         def op(self, other):
+            if type(self.value) is np.ndarray:
+                return prim(self, other)
             r = self._trace._scalar_entry(prim, (self, other))
             return prim(self, other) if r is None else r
 
         def rop(self, other):
+            if type(self.value) is np.ndarray:
+                return prim(other, self)
             r = self._trace._scalar_entry(prim, (other, self))
             return prim(other, self) if r is None else r
         return op, rop
