@@ -15,6 +15,7 @@ import dis
 import inspect
 import math
 import operator
+import sys
 
 import numpy as np
 
@@ -117,8 +118,16 @@ class Elementwise(Primitive):
             fused = kernels.elementwise_vjp(self, i, g, primals, out)
             if fused is not None:
                 return fused
-        return project(unbroadcast(scale(g, self.partial(i, primals, out)),
-                                   shape_of(primals[i])), primals[i])
+        d = self.partial(i, primals, out)
+        if type(d) is np.ndarray and type(g) is np.ndarray and d.shape == g.shape \
+                and d.base is None and d.flags.writeable and sys.getrefcount(d) == 2 \
+                and np.result_type(d, g) == d.dtype:
+            # the partial is a fresh temporary nobody else holds (not a primal, not out):
+            # multiply into it instead of allocating the product (memory traffic decides
+            # the speed of large arrays)
+            d *= g
+            return project(unbroadcast(d, shape_of(primals[i])), primals[i])
+        return project(unbroadcast(scale(g, d), shape_of(primals[i])), primals[i])
 
 
 def arguments_read(fn, nargs):

@@ -88,3 +88,24 @@ def test_arguments_read():
         x = 2.0
         return x
     assert 0 in P.arguments_read(reassigned, 2)
+
+
+@pytest.mark.parametrize("name", ELEMENTWISE)
+def test_vjp_never_writes_into_its_operands(name):
+    # Elementwise.vjp multiplies into the partial when it is a temporary nobody else
+    # holds; a partial that is an operand, the output or g itself must stay untouched.
+    prim = P.TABLE[name]
+    rng = np.random.default_rng(3)
+    xs = P.sample_operands(prim, rng, (50,))
+    out = prim.impl(*xs)
+    g = rng.standard_normal(out.shape)
+    saved = [a.copy() for a in (*xs, out, g)]
+    for i in range(prim.nin):
+        if i in prim.nondiff:
+            continue
+        got = prim.vjp(i, g, xs, out, {})
+        if type(prim).vjp is P.Elementwise.vjp:     # (where/select have rules of their own)
+            want = g * np.asarray(prim.partials[i](*saved[:prim.nin], saved[prim.nin]))
+            np.testing.assert_allclose(got, want, rtol=1e-15, atol=0)
+        for a, b in zip((*xs, out, g), saved):
+            np.testing.assert_array_equal(a, b)
