@@ -307,29 +307,20 @@ _TRACER_TRACER = """
                 return slow(self, other)
             {record}"""
 
-_TRACER_CONSTANT = """
+_WITH_CONSTANT = """
     if t is float or t is int:
-        x = self.value
-        y = other
-        if type(x) is float and trace.alive and trace.level >= _recording_from():
+        {tracer} = self.value
+        {constant} = other
+        if type({tracer}) is float and trace.alive and trace.level >= _recording_from():
             try:
-                o = {value}
-                entry = (self.slot, -1, {dx}, 0.0)
+                o = {{value}}
+                entry = (self.slot, -1, {partial}, 0.0)
             except (ArithmeticError, ValueError):
                 return slow(self, other)
-            {record}"""
-
-_CONSTANT_TRACER = """
-    if t is float or t is int:
-        x = other
-        y = self.value
-        if type(y) is float and trace.alive and trace.level >= _recording_from():
-            try:
-                o = {value}
-                entry = (self.slot, -1, {dy}, 0.0)
-            except (ArithmeticError, ValueError):
-                return slow(self, other)
-            {record}"""
+            {{record}}"""
+# tracer op constant, and constant op tracer (the reflected operators)
+_TRACER_CONSTANT = _WITH_CONSTANT.format(tracer="x", constant="y", partial="{dx}")
+_CONSTANT_TRACER = _WITH_CONSTANT.format(tracer="y", constant="x", partial="{dy}")
 
 _BINARY = """
 def op(self, other):
