@@ -79,6 +79,7 @@ class ReverseTrace(Trace):
         self.regions = {}     # array slot -> (offset, shape) in the element-adjoint buffer
         self.esize = 0
         self.pure = True      # no boxes of other traces inside generic entries
+        self.leaves = 0       # inputs: the other entries are generic, scalar or elements
 
     def __len__(self):
         return self.n
@@ -125,6 +126,7 @@ class ReverseTrace(Trace):
 
     def leaf(self, value):
         """A new input of the tape."""
+        self.leaves += 1
         return Tracer(value, self, self._push(LEAF, NONE, 0.0, 0.0, _is_scalar(value)))
 
     def process(self, prim, args, kw):
@@ -614,6 +616,9 @@ def sweep(trace, seeds, wanted):
 
     None marks a slot that no seeded output depends on.
     """
+    generic = trace.generic
+    if len(trace) == len(generic) + trace.leaves:
+        return _sweep_generic(generic, seeds, wanted)
     plain = all(not isinstance(g, Box) for g in seeds.values())
     # The kernel pays off for runs of scalar entries; a tape of array operations is
     # swept faster by the plain loop (no flat buffers to set up, no kernel calls).
@@ -622,6 +627,19 @@ def sweep(trace, seeds, wanted):
     if kernel is None:
         return _sweep_reference(trace, seeds, wanted)
     return _sweep_fast(trace, seeds, wanted, kernel)
+
+
+def _sweep_generic(generic, seeds, wanted):
+    """The sweep of a tape of array operations only (no scalar or element entries):
+    generic entries in reverse order of recording."""
+    adj = Adjoints()
+    for slot, g in seeds.items():
+        adj.add(slot, g)
+    for i in reversed(generic):
+        g = adj.take(i)
+        if g is not None:
+            adj.pull(generic[i], g)
+    return [adj.take(s) for s in wanted]
 
 
 def _region_adjoint(trace, slot, elements):
