@@ -451,7 +451,8 @@ def _array_ufunc(self, ufunc, method, *inputs, **kwargs):
     """np.sin(tracer) and the other one-operand ufuncs served by an elementwise primitive
     with a math implementation: the scalar entry recorded by a fast op (FAST_OPS' unary
     template with the primitive's own value and partial); else NumPy's dispatch."""
-    if method == "__call__" and not kwargs and len(inputs) == 1:
+    if method == "__call__" and not kwargs and len(inputs) == 1 \
+            and type(self.value) is not np.ndarray:
         if _ufunc_ops[None] != len(_TABLE):
             _refresh_ufunc_ops()
         op = _ufunc_ops.get(ufunc)
