@@ -16,9 +16,11 @@ import itertools
 
 import numpy as np
 
+from . import memory
 from .errors import LeakedTracerError
 
 _levels = itertools.count(1)
+_memory_state = memory._state
 _PLAIN = frozenset((np.ndarray, float, int, np.float64))   # never boxes: skipped fast
 
 
@@ -30,6 +32,8 @@ class Trace:
     def __init__(self):
         self.level = next(_levels)
         self.alive = True
+        if not _memory_state["done"]:
+            memory.on_first_trace()
 
     def process(self, prim, args, kw):  # pragma: no cover - abstract
         raise NotImplementedError

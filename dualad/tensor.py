@@ -33,6 +33,7 @@ from .core import Box, Trace, primal
 from .errors import DualadError
 from .forward import _is_inexact
 from . import core
+from . import memory
 from .reverse import Adjoints, record_from
 
 __all__ = ["Tensor", "Node", "no_grad", "enable_grad", "is_grad_enabled", "GraphFreedError"]
@@ -139,9 +140,9 @@ class TensorTrace(Trace):
 
     kind = "Tensor"
 
-    def __init__(self):
-        super().__init__()
+    def __init__(self):   # (made at import: not a derivative being taken yet)
         self.level = 0  # below every grad / jvp: tensors are constants to them
+        self.alive = True
 
     def finish(self):  # pragma: no cover - never called
         raise TensorError("the tensor trace lives as long as the program")
@@ -174,6 +175,7 @@ def _sweep(root, seed, retain_graph):
 
     Returns ``[(leaf, gradient), ...]``; nothing is written before the sweep succeeded.
     """
+    memory.on_first_trace()
     nodes, stack, seen = [], [root], {root}
     while stack:
         n = stack.pop()
