@@ -7,17 +7,19 @@ show) and compare reverse mode with forward mode, which never touches that code,
 that no seed, input or primal is modified.
 """
 import numpy as np
-from hypothesis import given, strategies as st
+from hypothesis import given, settings, strategies as st
 
 import dualad as ad
+from dualad.primitives import RELEASE_MIN_SIZE
 
 N = 12
 SLICES = [slice(1, None), slice(None, -1), slice(None, None, 2), slice(1, None, 2),
           slice(2, 8), slice(None)]
 
 
-def run_program(x, ops):
-    """Apply ``ops`` to a list of live vectors, all derived from x; return the outputs."""
+def run_program(x, ops, keep=3):
+    """Apply ``ops`` to a list of live vectors, all derived from x; return the first
+    ``keep`` elements of the last three, joined."""
     live = [x, x * 1.0]
     for kind, i, j, s in ops:
         a, b = live[i % len(live)], live[j % len(live)]
@@ -36,11 +38,15 @@ def run_program(x, ops):
             live.append(a * a)
         elif kind == "scale":
             live.append(2.5 * a)
-    return np.concatenate([v[:3] for v in live[-3:]])
+        elif kind == "sin":
+            live.append(np.sin(a))
+        elif kind == "exp":
+            live.append(np.exp(0.1 * a))
+    return np.concatenate([v[:keep] for v in live[-3:]])
 
 
 programs = st.lists(st.tuples(st.sampled_from(["add", "sub", "neg", "slice", "square",
-                                               "scale"]),
+                                               "scale", "sin", "exp"]),
                               st.integers(0, 20), st.integers(0, 20),
                               st.integers(0, len(SLICES) - 1)),
                     min_size=1, max_size=12)
@@ -62,6 +68,23 @@ def test_reverse_equals_forward_on_random_programs(ops, seed):
     np.testing.assert_allclose(vjp_fn(ct)[0], want, rtol=1e-12, atol=1e-12)
     np.testing.assert_array_equal(ct, ct_before)
     np.testing.assert_array_equal(x, x_before)
+
+
+@settings(max_examples=25, deadline=None)
+@given(programs, st.integers(0, 2 ** 16))
+def test_large_arrays_reverse_agrees_with_forward(ops, seed):
+    # above RELEASE_MIN_SIZE the tape also releases what no partial reads: together with
+    # the in-place sums, checked through <w, J u> = <J^T w, u> (forward mode keeps all)
+    rng = np.random.default_rng(seed)
+    n = 2 * RELEASE_MIN_SIZE + 5
+    x = rng.standard_normal(n)
+    f = lambda v: run_program(v, ops, keep=n)  # noqa: E731
+    out, vjp_fn = ad.vjp(f, x)
+    w, u = rng.standard_normal(out.shape), rng.standard_normal(n)
+    (ct,) = vjp_fn(w)
+    jvp_out = ad.jvp(f, (x,), (u,))[1]
+    lhs, rhs = float(np.dot(w, jvp_out)), float(np.dot(ct, u))
+    assert abs(lhs - rhs) <= 1e-11 * (float(np.sum(np.abs(w * jvp_out))) + 1.0), (lhs, rhs)
 
 
 def test_overlapping_reads_of_one_array():
