@@ -288,6 +288,8 @@ def _power_base(x, y, out):
     # x**2 is the common case: 2x avoids a general power over the whole array.
     if type(y) in (int, float) and y == 2:
         return 2.0 * x
+    if type(x) is float:    # Python's float ** is complex for a negative base: NumPy's nan
+        x = np.float64(x)
     return y * x ** (y - 1)
 
 

@@ -239,6 +239,19 @@ def test_division_by_zero_on_the_fast_path_follows_numpy():
         assert np.isnan(ad.grad(lambda x: (x * 1.0) / (x - x))(1.0))   # inf + 0 * -inf
 
 
+def test_fractional_power_of_a_negative_float_is_nan_in_both_modes():
+    # Python's (-1.0) ** -0.5 is a complex number; its real part (3e-17) was once
+    # returned as the derivative. NumPy's answer, nan, is the honest one.
+    with np.errstate(all="ignore"):
+        for x in (-1.0, np.float64(-1.0), np.array([-1.0, -4.0])):
+            f = (lambda v: np.sum(v ** 0.5))  # noqa: E731
+            v, g = ad.value_and_grad(f)(x)
+            assert np.isnan(v) and np.all(np.isnan(g)), (x, v, g)
+            assert np.all(np.isnan(ad.jvp(f, (x,), (np.ones_like(x),))[1]))
+    assert ad.grad(lambda v: v ** 0.5)(4.0) == 0.25
+    assert ad.grad(lambda v: v ** 3)(-2.0) == 12.0       # integral exponents stay real
+
+
 def test_fast_operators_nested_grad_of_grad():
     # the inner grad's Tracers hold the outer grad's Tracers: the general path
     d2 = ad.grad(ad.grad(program))(0.7)
