@@ -276,14 +276,30 @@ def _min_partial(x, y, out):
     return 1.0 * (x < y) + 0.5 * (x == y)
 
 
-ONE = lambda *a: 1.0  # noqa: E731  (constant partial of a linear operand)
-MINUS_ONE = lambda *a: -1.0  # noqa: E731
+def expression(src):
+    """A binary partial given as an expression in the operands x, y and the value o. The
+    source is kept (``.expr``) so that reverse mode's scalar fast path inlines this same
+    rule instead of calling it (one rule, two ways to run it)."""
+    fn = eval(f"lambda x, y, o: {src}")  # noqa: S307  (a fixed string of this table)
+    fn.expr = src
+    return fn
+
+
+def _constant(value):
+    """The constant partial of a linear operand (any number of operands)."""
+    fn = lambda *a: value  # noqa: E731
+    fn.expr = repr(value)
+    return fn
+
+
+ONE = _constant(1.0)
+MINUS_ONE = _constant(-1.0)
 
 add = _elementwise("add", np.add, ONE, ONE)
 subtract = _elementwise("subtract", np.subtract, ONE, MINUS_ONE)
-multiply = _elementwise("multiply", np.multiply, lambda x, y, o: y, lambda x, y, o: x)
-divide = _elementwise("divide", np.true_divide,
-                      lambda x, y, o: 1.0 / y, lambda x, y, o: -o / y, domain="nonzero_y")
+multiply = _elementwise("multiply", np.multiply, expression("y"), expression("x"))
+divide = _elementwise("divide", np.true_divide, expression("1.0 / y"), expression("-o / y"),
+                      domain="nonzero_y")
 def _power_base(x, y, out):
     # x**2 is the common case: 2x avoids a general power over the whole array.
     if type(y) in (int, float) and y == 2:

@@ -12,8 +12,8 @@ operation and its backward sweep runs in one numba kernel:
     scalar[i]     1 when the slot's value is a Python/NumPy float64 scalar
 
 Scalar entries hold their local partials, computed when recorded from the primitive
-table's derivative expressions (+ - * / write them inline, ``FAST_OPS``, checked
-against the table by tests/test_tape.py); generic entries (arrays, nested derivatives) call the
+table's derivative expressions (the fast operators of ``FAST_OPS`` inline the table's own
+expressions for + - * /); generic entries (arrays, nested derivatives) call the
 primitive's VJP during the sweep. The sweep is a plain reverse loop: no recursion, no
 topological sort, no depth limit. ``_sweep_reference`` is the pure-Python sweep (any
 cotangent type, numba off); ``_sweep_fast`` gives identical results with runs of scalar
@@ -32,7 +32,8 @@ from . import tape_kernel
 from .core import Box, Trace, dtype_of, shape_of
 from .forward import _is_inexact
 from . import numpy_dispatch as _numpy_dispatch
-from .primitives import MINUS_ONE, ONE, RELEASE_MIN_SIZE, TABLE as _TABLE, getitem
+from .primitives import (MINUS_ONE, ONE, RELEASE_MIN_SIZE, TABLE as _TABLE, getitem,
+                         scatter_add)
 
 # Traces whose level is below this do not record. ``dualad.no_grad()`` sets it to a fresh
 # level, so it covers the object API's tensors (level 0) and any grad already running
@@ -270,17 +271,24 @@ _bare_tracer = type.__call__.__get__(Tracer)
 # dispatch, no call per partial, the Tracer built by a C call. Everything else (other
 # traces, nested derivatives, NumPy scalars, arrays, 1/0, a dead or non-recording trace)
 # takes the general path, ``slow``, unchanged. The operators are compiled from one
-# template; the partials of + - * / are written here as expressions of x, y (the operands)
-# and o (the value), since a call to the table's partial costs more than the arithmetic;
-# ** calls the table's own partial (_d0). tests/test_tape.py checks every expression
-# against the table's ``partials`` on random operands, and every operator against ``slow``.
+# template; the partials of + - * / are the table's own expressions of x, y (the operands)
+# and o (the value), inlined since a call costs more than the arithmetic; ** calls the
+# table's partial (_d0). tests/test_tape.py checks the recorded partials against the
+# table's ``partials`` on random operands, and every operator against ``slow``.
+def _inline(name, i, operands="x, y, o"):
+    """Partial i of a table entry as source for the fast operators: the table's own
+    expression where it declares one (``primitives.expression``), else a call of it."""
+    d = _TABLE[name].partials[i]
+    return getattr(d, "expr", None) or f"float(_d{i}({operands}))"
+
+
 FAST_OPS = {   # method: (primitive, value, d/dx, d/dy); d/dy None: y must be a constant
-    "add": ("add", "x + y", "1.0", "1.0"),
-    "sub": ("subtract", "x - y", "1.0", "-1.0"),
-    "mul": ("multiply", "x * y", "y", "x"),
-    "truediv": ("divide", "x / y", "1.0 / y", "-o / y"),
-    "pow": ("power", "_f(x, y)", "float(_d0(x, y, o))", None),
-    "neg": ("negative", "-x", "-1.0"),
+    "add": ("add", "x + y", _inline("add", 0), _inline("add", 1)),
+    "sub": ("subtract", "x - y", _inline("subtract", 0), _inline("subtract", 1)),
+    "mul": ("multiply", "x * y", _inline("multiply", 0), _inline("multiply", 1)),
+    "truediv": ("divide", "x / y", _inline("divide", 0), _inline("divide", 1)),
+    "pow": ("power", "_f(x, y)", _inline("power", 0), None),
+    "neg": ("negative", "-x", _inline("negative", 0, "x, o")),
 }
 
 _RECORD = """
@@ -385,7 +393,7 @@ def _compile(name, src, slow, **names):
 def _fast_operators(method, prim, slow_op, slow_rop):
     """``__method__`` (and ``__rmethod__`` for two operands) from FAST_OPS."""
     _, value, dx, *dy = FAST_OPS[method]
-    names = {"_f": prim.scalar, "_d0": prim.partials[0]}
+    names = {"_f": prim.scalar, **{f"_d{i}": d for i, d in enumerate(prim.partials)}}
     if not dy:
         src = _UNARY.format(value=value, dx=dx, record="{record}")
         return _compile(f"__{method}__", src, slow_op, **names), None
@@ -407,24 +415,14 @@ def _array_valued(x):
 
 
 def _scalar_operators():
-    """Python operators on Tracers: the fast operators, falling back to the scalar entry
-    of ``_scalar_entry``, falling back to the primitive."""
+    """Python operators on Tracers: the fast operators, falling back to the primitive
+    (whose trace makes a scalar entry when it can, ``_scalar_entry``)."""
     from . import primitives as P
 
     def binary(prim):
-        # (array values go straight to the primitive, which dispatches to the right trace)
-        def op(self, other):
-            if type(self.value) is np.ndarray:
-                return prim(self, other)
-            r = self._trace._scalar_entry(prim, (self, other))
-            return prim(self, other) if r is None else r
-
-        def rop(self, other):
-            if type(self.value) is np.ndarray:
-                return prim(other, self)
-            r = self._trace._scalar_entry(prim, (other, self))
-            return prim(other, self) if r is None else r
-        return op, rop
+        # the primitive dispatches to the right trace, whose ``process`` makes the scalar
+        # entry when it can
+        return (lambda self, other: prim(self, other)), (lambda self, other: prim(other, self))
 
     for method in ("add", "sub", "mul", "truediv", "pow"):
         prim = P.TABLE[FAST_OPS[method][0]]
@@ -432,10 +430,8 @@ def _scalar_operators():
         setattr(Tracer, f"__{method}__", op)
         setattr(Tracer, f"__r{method}__", rop)
 
-    def neg(self):
-        r = self._trace._scalar_entry(P.negative, (self,))
-        return P.negative(self) if r is None else r
-    Tracer.__neg__, _ = _fast_operators("neg", P.negative, neg, None)
+    Tracer.__neg__, _ = _fast_operators("neg", P.negative, lambda self: P.negative(self),
+                                        None)
 
     def getitem(self, idx):
         return P.getitem(self, idx=idx)
@@ -535,13 +531,14 @@ class Adjoints:
                 and np.result_type(old.dtype, g.dtype) == old.dtype:
             old[idx] += g
             return
-        z = np.zeros(shape, dtype=np.result_type(g.dtype, np.float32))
-        z[idx] = g
+        z = scatter_add.impl(g, idx=idx, shape=shape)     # the rule's own fresh array
         if old is None:
             self.sums[key] = z
             self.owned.add(key)
+        elif key in self.owned:
+            self.add(key, z)
         else:
-            self.add(key, z) if key in self.owned else self._adopt(key, z, old)
+            self._adopt(key, z, old)
 
     def _adopt(self, key, z, old):
         """Store z + old as the sum, reusing z (ours) when the types allow."""
