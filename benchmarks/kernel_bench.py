@@ -3,13 +3,13 @@
 For each elementwise primitive whose partials compile, the forward rule (k directions)
 and the reverse rule are timed both ways -- ``Elementwise.jvp/vjp`` with the kernel
 forced on, and the same call with numba off -- after checking that both give the same
-result. ``dualad.kernels.JVP_OPS``/``VJP_OPS`` keep the kernels that win here; the
+result. Each row's ``fused_jvp``/``fused_vjp`` keep the kernels that win here; the
 report shows, per primitive, what this run measured next to what the library keeps.
 """
 import numpy as np
 
-from dualad import kernels as K
-from dualad import primitives as P
+from dualad.accel import kernels as K
+from dualad import rules as P
 
 from .timing import side_by_side
 
@@ -45,7 +45,7 @@ def _compare(name, kernel_fn, numpy_fn, budget):
 
 
 def run(ctx):
-    saved = (K.NUMBA_ENABLED, K.MIN_SIZE, K.JVP_OPS, K.VJP_OPS)
+    saved = (K.NUMBA_ENABLED, K.MIN_SIZE, K.POLICY)
     if not K.NUMBA_ENABLED:
         ctx.say("kernels: numba is disabled (DUALAD_DISABLE_NUMBA): nothing to compare")
         return {"disabled": True}
@@ -56,8 +56,7 @@ def run(ctx):
     ops = {}
     try:
         K.MIN_SIZE = 0
-        K.JVP_OPS = {name: 1 for name in K.candidates()}
-        K.VJP_OPS = frozenset(K.candidates())
+        K.POLICY = "all"
         for name in names:
             prim = P.TABLE[name]
             if not K.supports(prim):
@@ -73,7 +72,7 @@ def run(ctx):
                 ts = [rng.standard_normal((k, n)) if prim.partials[i] is not None else None
                       for i in range(prim.nin)]
                 call = (lambda prims=prims, out=out, ts=ts:
-                        prim.jvp(ts, prims, out, {}))
+                        K.jvp(prim, ts, prims, out, {}))
                 entry["jvp"][f"n={n},k={k}"] = _compare(name, call, _numpy(call), budget)
             for n in vjp_sizes:
                 prims = inputs(prim, rng, (n,))
@@ -81,16 +80,16 @@ def run(ctx):
                 g = rng.standard_normal(n)
                 i = next(i for i in range(prim.nin) if prim.partials[i] is not None)
                 call = (lambda prims=prims, out=out, g=g, i=i:
-                        prim.vjp(i, g, prims, out, {}))
+                        K.vjp(prim, i, g, prims, out, {}))
                 entry["vjp"][f"n={n}"] = _compare(name, call, _numpy(call), budget)
             entry["measured_jvp_min_k"] = _jvp_verdict(entry["jvp"])
             entry["measured_vjp"] = _vjp_verdict(entry["vjp"])
             ops[name] = entry
     finally:
-        K.NUMBA_ENABLED, K.MIN_SIZE, K.JVP_OPS, K.VJP_OPS = saved
+        K.NUMBA_ENABLED, K.MIN_SIZE, K.POLICY = saved
     for name, entry in ops.items():
-        entry["kept_jvp_min_k"] = K.JVP_OPS.get(name)
-        entry["kept_vjp"] = name in K.VJP_OPS
+        entry["kept_jvp_min_k"] = P.TABLE[name].fused_jvp
+        entry["kept_vjp"] = P.TABLE[name].fused_vjp
     return {"jvp_configs": [f"n={n},k={k}" for n, k in jvp_configs],
             "vjp_sizes": [f"n={n}" for n in vjp_sizes], "win": WIN,
             "min_size": K.MIN_SIZE, "ops": ops}

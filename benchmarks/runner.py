@@ -1,7 +1,7 @@
 """The benchmark runner: ``python -m benchmarks [--quick] [--only NAME] [--peers ...]``.
 
 Runs the workloads of issue 5 (scalar_loop, deep_chain, vec_rosen, mlp, jac_sweep,
-hessian), the kernel-vs-NumPy comparison behind ``dualad.kernels`` (kernels) and the
+hessian), the kernel-vs-NumPy comparison behind ``dualad.accel.kernels`` (kernels) and the
 start-up costs (startup: ``import dualad``, first grad call with a cold and a warm numba
 cache). Prints progress and a table, checks the issue's targets, and writes
 ``benchmarks/results/results.json``, ``results.md`` and ``results.png``.
@@ -154,7 +154,7 @@ def main(argv=None):
                      **{p: peers.version(p) for p in wanted_peers if peers.version(p)}},
         "skipped_peers": {p: peers.why_missing(p) for p in wanted_peers
                           if peers.load(p) is None},
-        "numba_enabled": dualad.kernels.numba_enabled(),
+        "numba_enabled": dualad.accel.kernels.numba_enabled(),
         "rows": [],
     }
     for name in names:

@@ -1,16 +1,20 @@
-"""dualad: automatic differentiation of plain Python and NumPy code, forward and reverse."""
-from . import numpy_dispatch as _numpy_dispatch  # noqa: F401  (installs operators on boxes)
-from .api import (grad, hessian, hvp, jacfwd, jacobian, jacrev, jvp, stop_gradient,
-                  value_and_grad, vjp)
-from .check import check_grads
-from .core import Primitive, primal
-from .cost import CostModel, CostReport, explain, fixed_model  # forward or reverse, and why
-from .custom import primitive
-from .errors import (ConcretizationError, DualadError, InPlaceError, LeakedTracerError,
-                     NotDifferentiableError)
-from .forward import Dual
-from .reverse import Tracer
-from .tensor import Tensor, enable_grad, is_grad_enabled, no_grad  # object API
+"""dualad: automatic differentiation of plain Python and NumPy code, forward and reverse.
+
+The package is layered; imports run one way (a lower layer never imports a higher one):
+core <- rules <- accel <- modes <- numpy <- cost <- transforms <- auto <- this namespace
+(with ``optim`` and the demo). See docs/ARCHITECTURE.md.
+"""
+from . import numpy as _numpy  # noqa: F401  (registers NumPy functions, installs operators)
+from .auto import CostReport, explain, fixed_model  # forward or reverse, and why
+from .auto import jacobian
+from .core import (ConcretizationError, DualadError, InPlaceError, LeakedTracerError,
+                   NotDifferentiableError, Primitive, primal)
+from .cost import CostModel
+from .modes.forward import Dual
+from .modes.reverse import Tracer
+from .modes.tensor import Tensor, enable_grad, is_grad_enabled, no_grad  # object API
+from .transforms import (check_grads, grad, hessian, hvp, jacfwd, jacrev, jvp, primitive,
+                         stop_gradient, value_and_grad, vjp)
 from . import optim  # noqa: E402  (dualad.optim.SGD, Adam, AdamW)
 
 __version__ = "0.1.0"

@@ -15,7 +15,7 @@ import time
 import numpy as np
 
 import dualad as ad
-from dualad import cost
+from dualad import auto
 
 DEFAULT_SIZES = "1,3,10,30,100,300,1000"
 
@@ -183,7 +183,7 @@ def sweep_cells(args):
     if args.cells:
         return args.cells
     if args.jac_sweep:
-        return list(cost.JAC_SWEEP)
+        return list(auto.JAC_SWEEP)
     return [(n, m) for m in args.m for n in args.n if n * m <= args.max_size]
 
 
@@ -193,8 +193,8 @@ def tour_sweep(args):
             f"{len(cells)} cells")
     print(f"  medians of {args.repeat} rounds ({args.clock} clock); in each round jacfwd, "
           "jacrev and jacobian(mode='auto') run side by side in a shuffled order")
-    cost.machine_model()            # calibrate before timing anything
-    rows = cost.crossover_sweep(cells, repeat=args.repeat, progress=Progress(),
+    auto.machine_model()            # calibrate before timing anything
+    rows = auto.crossover_sweep(cells, repeat=args.repeat, progress=Progress(),
                                 seed=args.seed, clock=args.clock)
     print(f"  {'n':>5} {'m':>5} {'forward ms':>10} {'reverse ms':>10} {'auto ms':>9} "
           f"{'auto ran':>8} {'auto/best':>9} {'paired':>6}  faster")
@@ -206,7 +206,7 @@ def tour_sweep(args):
     print(f"  auto/best: ratio of the medians; paired: median over rounds of auto / the "
           f"better fixed mode in the same round")
     print(f"  worst auto/best: {worst.ratio:.2f} at n = {worst.n}, m = {worst.m} "
-          f"(forward needs ceil(n/{ad.api.DEFAULT_CHUNK}) passes, reverse 1 + m)")
+          f"(forward needs ceil(n/{ad.cost.DEFAULT_CHUNK}) passes, reverse 1 + m)")
     return rows
 
 

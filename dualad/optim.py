@@ -14,7 +14,7 @@ old one, so a graph retained from before the step keeps the values it saved.
 """
 import numpy as np
 
-from .tensor import Tensor, enable_grad
+from .modes.tensor import Tensor, enable_grad
 
 __all__ = ["Optimizer", "SGD", "Adam", "AdamW"]
 

@@ -5,8 +5,8 @@ comparison with HIPS autograd.
     .venv/bin/python scripts/gen_coverage.py           # rewrite docs/COVERAGE.md
     .venv/bin/python scripts/gen_coverage.py --check   # exit 1 if the page is out of date
 
-Everything on the page is computed: the primitive table (dualad.primitives.TABLE), the
-dispatch tables (dualad.numpy_dispatch: UFUNCS, FUNCTIONS, CONVENTIONS), the Box methods,
+Everything on the page is computed: the primitive table (dualad.rules.TABLE), the
+dispatch tables (dualad.numpy.registry: UFUNCS, FUNCTIONS, CONVENTIONS), the Box methods,
 and the test cases of tests/numpy_cases.py (each run in both modes to second order by
 tests/test_numpy_functions.py). tests/test_numpy_coverage.py fails when the checked-in
 page differs from what this script writes.
@@ -22,8 +22,8 @@ PAGE = ROOT / "docs" / "COVERAGE.md"
 sys.path.insert(0, str(ROOT / "tests"))
 
 import dualad  # noqa: E402
-from dualad import primitives as P  # noqa: E402
-from dualad import numpy_dispatch as D  # noqa: E402
+from dualad import rules as P  # noqa: E402
+from dualad.numpy import registry as D  # noqa: E402
 from dualad.core import Box  # noqa: E402
 
 import numpy_cases  # noqa: E402
@@ -105,7 +105,7 @@ def rule_location(fn):
 
 
 def classify():
-    D._refresh()
+    D.refresh()
     names = public_names()
     supported, value_only, in_place, zero = [], [], [], []
     for key, (obj, ns) in names.items():

@@ -10,7 +10,7 @@ import numpy as np
 from hypothesis import given, settings, strategies as st
 
 import dualad as ad
-from dualad.primitives import RELEASE_MIN_SIZE
+from dualad.rules import RELEASE_MIN_SIZE
 
 N = 12
 SLICES = [slice(1, None), slice(None, -1), slice(None, None, 2), slice(1, None, 2),

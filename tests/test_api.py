@@ -8,7 +8,7 @@ import pytest
 
 import dualad as ad
 from dualad.core import Box
-from dualad.tree import flatten, tree_map, unflatten
+from dualad.core.tree import flatten, tree_map, unflatten
 
 RNG = np.random.default_rng(20240611)
 
@@ -379,7 +379,7 @@ def test_jacfwd_chunks(n):
     for k in (1, 3, None):
         calls.clear()
         results[k] = ad.jacfwd(f, chunk_size=k)(x)
-        passes = math.ceil(n / (k or ad.api.DEFAULT_CHUNK))
+        passes = math.ceil(n / (k or ad.cost.DEFAULT_CHUNK))
         assert len(calls) == passes, (k, len(calls), passes)
         np.testing.assert_allclose(results[k], want, rtol=1e-15, atol=0)
     np.testing.assert_array_equal(results[1], results[3])
@@ -703,7 +703,7 @@ def test_seed_f_sympy():
 # ------------------------------------------------------------------------------------
 # check_grads and numerical_jvp
 # ------------------------------------------------------------------------------------
-from dualad.check import GradCheckError, numerical_hessian_form, numerical_jvp  # noqa: E402
+from dualad.transforms.check import GradCheckError, numerical_hessian_form, numerical_jvp  # noqa: E402
 
 
 def _broken(name, jvp_factor=1.0, vjp_factor=1.0, second_order_ok=True):
@@ -784,7 +784,7 @@ def test_numerical_jvp_and_second_differences():
 
 
 def test_check_grads_float32_uses_float32_steps_and_tolerances():
-    from dualad.check import default_eps, default_tolerance
+    from dualad.transforms.check import default_eps, default_tolerance
     x = np.linspace(-2, 2, 7).astype(np.float32)
     assert default_eps((x,)) == 2.0 ** -7 and default_tolerance((x,)) == (2e-3, 2e-3)
     assert default_eps((x.astype(np.float64),)) == 2.0 ** -17

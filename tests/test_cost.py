@@ -11,14 +11,18 @@ import numpy as np
 import pytest
 
 import dualad as ad
+from dualad import auto
 from dualad import cost
-from dualad.cost import FORWARD, REVERSE, CostModel, Profile, Work
+from dualad.auto import crossover, machine, policy
+from dualad.auto import choose
+from dualad.cost import FORWARD, REVERSE, CostModel, Work
+from dualad.auto.policy import Profile
 
-K = ad.api.DEFAULT_CHUNK
+K = ad.cost.DEFAULT_CHUNK
 
 
 def sweep_f(n, m, seed=0):
-    return cost.sweep_function(n, m, seed)
+    return crossover.sweep_function(n, m, seed)
 
 
 class Counted:
@@ -64,8 +68,8 @@ CASES = list(_cases())
 
 
 def _close(a, b):
-    la, da = ad.tree.flatten(a)
-    lb, db = ad.tree.flatten(b)
+    la, da = ad.core.tree.flatten(a)
+    lb, db = ad.core.tree.flatten(b)
     assert da == db
     for x, y in zip(la, lb):
         assert np.shape(x) == np.shape(y)
@@ -163,7 +167,7 @@ def test_fixed_model_learns_no_timings():
     with ad.fixed_model():
         jf = ad.jacobian(g)
         jf(x), jf(x)
-    (prof,) = cost._profiles[g].values()
+    (prof,) = policy._profiles[g].values()
     assert prof.count == {FORWARD: 0, REVERSE: 0}
 
 
@@ -172,7 +176,7 @@ def test_adaptive_auto_records_its_timings():
     jf = ad.jacobian(g)
     for _ in range(4):
         jf(x)
-    (prof,) = cost._profiles[g].values()
+    (prof,) = policy._profiles[g].values()
     # every call times the mode it ran (probes on the side add timings of the other)
     assert sum(prof.count.values()) >= 4
     assert prof.best[FORWARD] is not None or prof.best[REVERSE] is not None
@@ -223,16 +227,16 @@ def test_report_counts(n, m):
     text = str(r)
     assert f"R^{n} -> R^{m}" in text
     assert r.forward_text in text and r.reverse_text in text
-    assert r.reverse_text == cost.passes_text(REVERSE, n, m, K, rows)
+    assert r.reverse_text == policy.passes_text(REVERSE, n, m, K, rows)
     assert dataclasses.asdict(r)["n"] == n
 
 
 def test_passes_text():
-    assert cost.passes_text(FORWARD, 1000, 1, 64) == "16 forward passes of 64 directions"
-    assert cost.passes_text(FORWARD, 1, 5, 1) == "1 forward pass of 1 direction"
-    assert cost.passes_text(REVERSE, 1000, 1, 64) == "1 recorded pass + 1 sweep"
-    assert cost.passes_text(REVERSE, 3, 10, 3) == "1 recorded pass + 10 sweeps"
-    assert cost.passes_text(REVERSE, 3, 130, 3, 64) == "1 recorded pass + 3 sweeps of 64 rows"
+    assert policy.passes_text(FORWARD, 1000, 1, 64) == "16 forward passes of 64 directions"
+    assert policy.passes_text(FORWARD, 1, 5, 1) == "1 forward pass of 1 direction"
+    assert policy.passes_text(REVERSE, 1000, 1, 64) == "1 recorded pass + 1 sweep"
+    assert policy.passes_text(REVERSE, 3, 10, 3) == "1 recorded pass + 10 sweeps"
+    assert policy.passes_text(REVERSE, 3, 130, 3, 64) == "1 recorded pass + 3 sweeps of 64 rows"
 
 
 def test_forward_estimate_counts_the_last_partial_chunk():
@@ -255,7 +259,7 @@ def test_explain_measure_gives_timings_and_teaches_auto():
     assert r.basis == "measured"
     assert r.choice == (FORWARD if r.measured_forward <= r.measured_reverse else REVERSE)
     assert "measured" in str(r)
-    (prof,) = cost._profiles[f].values()
+    (prof,) = policy._profiles[f].values()
     assert prof.count[FORWARD] >= 3 and prof.count[REVERSE] >= 3
 
 
@@ -282,7 +286,7 @@ def _chain(depth):
 
 
 def _tape(f, x):
-    return ad.api._Recording(f, (x,), 0, False).trace
+    return ad.transforms.reverse.Recording(f, (x,), 0, False).trace
 
 
 def test_tape_memory_grows_with_depth():
@@ -333,7 +337,7 @@ def test_plan_follows_the_model_without_timings():
     model = CostModel.default()
     p = _profile()
     est = p.estimates(model)
-    mode, basis, _, probe = cost.plan(p, model)
+    mode, basis, _, probe = policy.plan(p, model)
     assert basis == "model" and probe is None
     assert mode == min(est, key=est.get)
 
@@ -345,9 +349,9 @@ def test_plan_follows_measurements_of_both_modes():
         p.observe(FORWARD, t)
     for t in (9e-3, 2e-3, 2e-3):
         p.observe(REVERSE, t)
-    mode, basis, why, probe = cost.plan(p, model)
+    mode, basis, why, probe = policy.plan(p, model)
     assert (mode, basis, probe) == (REVERSE, "measured", None)
-    assert "measured on this function" in cost.reason_text(why, p.n, p.m, p.k)
+    assert "measured on this function" in policy.reason_text(why, p.n, p.m, p.k)
 
 
 def test_first_timing_is_not_trusted():
@@ -357,7 +361,7 @@ def test_first_timing_is_not_trusted():
     p.observe(FORWARD, 2e-3)
     assert p.measured(FORWARD) == 2e-3
     p.observe(FORWARD, 3e-3)
-    assert p.measured(FORWARD) == pytest.approx(2e-3 * cost.DRIFT)
+    assert p.measured(FORWARD) == pytest.approx(2e-3 * policy.DRIFT)
 
 
 @pytest.mark.parametrize("n,m,runs", [
@@ -370,13 +374,13 @@ def test_plan_explores_a_close_mode_and_rechecks_it(n, m, runs):
     model = CostModel.default()
     p = _profile(n=n, m=m, work=Work(ops=5, elements=n + m, flops=n * m))
     est = p.estimates(model)
-    have = max(est, key=est.get) if runs is None else cost._other(runs)
-    want = cost._other(have)
+    have = max(est, key=est.get) if runs is None else policy.other_mode(runs)
+    want = policy.other_mode(have)
     p.observe(have, 1e-3)
     p.observe(have, 1e-3)
     # Evidence: its one (cold) timing was 1.5x: close, so it is timed again.
     p.observe(want, 1.5e-3)
-    mode, basis, _, probe = cost.plan(p, model)
+    mode, basis, _, probe = policy.plan(p, model)
     assert basis == "measuring"
     if runs is None:
         assert (mode, probe) == (have, want)      # compute with `have`, probe `want`
@@ -384,20 +388,20 @@ def test_plan_explores_a_close_mode_and_rechecks_it(n, m, runs):
         assert (mode, probe) == (want, None)      # computing with `want` times it
     # Trusted now, at 1.1x: close, so timed until it has RECHECKS timings.
     p.observe(want, 1.1e-3)
-    assert cost.plan(p, model)[1] == "measuring"
+    assert policy.plan(p, model)[1] == "measuring"
     p.observe(want, 1.1e-3)
-    assert cost.plan(p, model)[:2] == (have, "measured")
+    assert policy.plan(p, model)[:2] == (have, "measured")
 
 
 def test_probe_on_the_side_is_scaled_to_the_whole_jacobian():
     f, x = sweep_f(300, 30)
     p = _profile(n=300, m=30)
-    t_fwd = cost._probe(FORWARD, f, (x,), 0, False, p)
-    t_rev = cost._probe(REVERSE, f, (x,), 0, False, p)
+    t_fwd = choose._probe(FORWARD, f, (x,), 0, False, p)
+    t_rev = choose._probe(REVERSE, f, (x,), 0, False, p)
     assert t_fwd > 0 and t_rev > 0              # (values depend on the machine)
     calls = Counted(f)
-    cost._probe(FORWARD, calls, (x,), 0, False, p)
-    cost._probe(REVERSE, calls, (x,), 0, False, p)
+    choose._probe(FORWARD, calls, (x,), 0, False, p)
+    choose._probe(REVERSE, calls, (x,), 0, False, p)
     assert calls.calls == 2                       # one pass each
 
 
@@ -406,7 +410,7 @@ def test_plan_does_not_explore_a_far_mode():
     p = _profile(n=1, m=1000, work=Work(ops=5, elements=1001, flops=1000))
     p.observe(FORWARD, 1e-4)
     p.observe(FORWARD, 1e-4)
-    mode, basis, why, probe = cost.plan(p, model)
+    mode, basis, why, probe = policy.plan(p, model)
     assert mode == FORWARD and basis == "model" and probe is None
     assert why[0] == "far"
 
@@ -423,7 +427,7 @@ def test_decision_text():
 
 
 def test_calibrate_gives_a_usable_model():
-    model = cost.calibrate(repeat=2)
+    model = machine.calibrate(repeat=2)
     assert model.source == "calibrated"
     for f in dataclasses.fields(model):
         if f.name != "source":
@@ -448,7 +452,7 @@ def test_an_old_timing_fades():
     assert p.measured(FORWARD) == pytest.approx(2e-3)
     assert p.measured(REVERSE) == 1e-3
     p.observe(REVERSE, 1.5e-3)      # a lucky old timing does not stay the best for ever
-    assert p.measured(REVERSE) == pytest.approx(1e-3 * cost.DRIFT ** 10)
+    assert p.measured(REVERSE) == pytest.approx(1e-3 * policy.DRIFT ** 10)
     _run(p, FORWARD, 2e-3, 100)
     p.observe(REVERSE, 1.5e-3)
     assert p.measured(REVERSE) == pytest.approx(1.5e-3)
@@ -459,36 +463,36 @@ def test_plan_doubts_timings_the_model_disagrees_with_a_few_times():
     p = _profile(n=200, m=200, work=Work(ops=5, elements=400, flops=40000))
     est = p.estimates(model)
     best = min(est, key=est.get)
-    other = cost._other(best)
-    assert est[other] < cost.EXPLORE * est[best]          # the model calls it close
+    other = policy.other_mode(best)
+    assert est[other] < policy.EXPLORE * est[best]          # the model calls it close
     for t in (1e-3, 1e-3):
         p.observe(best, t)
     p.observe(other, 3e-3)          # two timings say 3x: few, and against the model
     p.observe(other, 3e-3)
-    assert cost.plan(p, model)[1] == "measuring"
+    assert policy.plan(p, model)[1] == "measuring"
     p.observe(other, 3e-3)          # a third timing agrees: re-timed spread out, 3 more
-    assert cost.plan(p, model)[:2] == (best, "measured")
+    assert policy.plan(p, model)[:2] == (best, "measured")
     retimed = 0
-    for _ in range(4 * cost.STALE):
+    for _ in range(4 * policy.STALE):
         p._calls += 1
-        if cost.plan(p, model)[1] == "measuring":
+        if policy.plan(p, model)[1] == "measuring":
             p.observe(other, 3e-3)
             retimed += 1
         else:
             p.observe(best, 1e-3)
     assert retimed == 3
-    assert cost.plan(p, model)[:2] == (best, "measured")
+    assert policy.plan(p, model)[:2] == (best, "measured")
     # close by measurement (1.1x): timed again much later
     p.observe(other, 1.1e-3)
-    _run(p, best, 1e-3, cost.STALE)
-    assert cost.plan(p, model)[1] == "measuring"
+    _run(p, best, 1e-3, policy.STALE)
+    assert policy.plan(p, model)[1] == "measuring"
     # far beyond DOUBT, the model's opinion no longer earns a re-timing
     q = _profile(n=200, m=200, work=Work(ops=5, elements=400, flops=40000))
     for t in (1e-3, 1e-3):
         q.observe(best, t)
     for t in (1.0, 1.0):
         q.observe(other, t)
-    assert cost.plan(q, model)[:2] == (best, "measured")
+    assert policy.plan(q, model)[:2] == (best, "measured")
 
 
 @pytest.mark.parametrize("clock", ["wall", "cpu"])
@@ -500,7 +504,7 @@ def test_time_side_by_side_shape(clock):
 
     def b():
         calls["b"] += 1
-    med, per = cost.time_side_by_side({"a": a, "b": b}, (), repeat=4, clock=clock, rounds=True)
+    med, per = crossover.time_side_by_side({"a": a, "b": b}, (), repeat=4, clock=clock, rounds=True)
     assert set(med) == {"a", "b"} and all(len(v) == 4 for v in per.values())
     assert all(t >= 0 for v in per.values() for t in v)
     assert med["a"] == float(np.median(per["a"]))
@@ -508,7 +512,7 @@ def test_time_side_by_side_shape(clock):
 
 
 def test_crossover_sweep_rows():
-    rows = cost.crossover_sweep([(2, 3), (70, 1)], repeat=2)
+    rows = crossover.crossover_sweep([(2, 3), (70, 1)], repeat=2)
     assert [(r.n, r.m) for r in rows] == [(2, 3), (70, 1)]
     for r in rows:
         assert r.auto_mode in (FORWARD, REVERSE) and r.paired > 0
@@ -524,8 +528,8 @@ def test_a_plan_to_time_the_other_mode_is_used_once():
         p.observe(REVERSE, t)
     assert p.decide(model, True).basis == "measured"
     assert p._plan is not None                     # a settled plan is reused ...
-    _run(p, FORWARD, 1e-4, cost.STALE)
-    for _ in range(cost.REPLAN):                   # re-planned within REPLAN calls
+    _run(p, FORWARD, 1e-4, policy.STALE)
+    for _ in range(policy.REPLAN):                   # re-planned within REPLAN calls
         d = p.decide(model, True)
         if d.basis == "measuring":
             break
@@ -546,4 +550,4 @@ def test_retiming_backs_off_2_4_8_then_every_stale_calls():
             p._calls += 1
             gap += 1
         due_after.append(gap)
-    assert due_after == [2, 4, 8, 16, 32, 64, cost.STALE, cost.STALE, cost.STALE]
+    assert due_after == [2, 4, 8, 16, 32, 64, policy.STALE, policy.STALE, policy.STALE]

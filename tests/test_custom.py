@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 
 import dualad as ad
-from dualad.custom import primitive
+from dualad.transforms.custom import primitive
 
 
 def make_logsumexp():

@@ -9,7 +9,7 @@ import sys
 import pytest
 
 from dualad import __main__ as demo
-from dualad.cost import SweepRow
+from dualad.auto import SweepRow
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 

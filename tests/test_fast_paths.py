@@ -3,9 +3,9 @@ import numpy as np
 import pytest
 
 import dualad as ad
-from dualad import primitives as P
-from dualad.api import _Recording
-from dualad.tree import flatten, unflatten
+from dualad import rules as P
+from dualad.transforms.reverse import Recording as _Recording
+from dualad.core.tree import flatten, unflatten
 
 DTYPES = [np.float64, np.float32, np.complex128]
 
@@ -28,7 +28,7 @@ def test_sum_vjp_is_broadcast_to(dtype, shape, axis, keepdims):
     out = P.sum_(x, axis=axis, keepdims=keepdims)
     g = _data(np.shape(out), dtype, seed=1)
     got = P.sum_.vjp(0, g, (x,), out, {"axis": axis, "keepdims": keepdims})
-    axes = P._norm_axes(axis, len(shape))
+    axes = P.norm_axes(axis, len(shape))
     kept = tuple(1 if d in axes else n for d, n in enumerate(shape))
     want = np.broadcast_to(np.reshape(g, kept), shape)
     assert got.shape == want.shape and got.dtype == want.dtype

@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 
 import dualad as ad
-from dualad import api
-from dualad.check import numerical_jvp
+from dualad.transforms import reverse as api
+from dualad.transforms.check import numerical_jvp
 
 rng = np.random.default_rng(11)
 A = rng.standard_normal((5, 4))
@@ -55,8 +55,8 @@ def test_more_rows_than_the_chunk(batched_only):
     B = rng.standard_normal((130, 6))
     f = lambda x: np.sin(B @ x) * np.sum(x)        # noqa: E731
     x = rng.standard_normal(6)
-    rec = api._Recording(f, (x,), 0, False)
-    assert rec.rows_per_sweep(130) == api.DEFAULT_CHUNK      # 3 sweeps: 64 + 64 + 2
+    rec = api.Recording(f, (x,), 0, False)
+    assert rec.rows_per_sweep(130) == ad.cost.DEFAULT_CHUNK      # 3 sweeps: 64 + 64 + 2
     J = ad.jacrev(f)(x)
     assert J.shape == (130, 6)
     np.testing.assert_allclose(J, ad.jacfwd(f)(x), rtol=1e-10, atol=1e-12)
@@ -186,11 +186,11 @@ def test_scalar_code_sweeps_one_row_at_a_time():
             s = s * 0.5 + x[i % 3]
         return np.stack([s, s * s, 3.0 * s])
     x = np.array([0.1, 0.2, 0.3])
-    rec = api._Recording(f, (x,), 0, False)
+    rec = api.Recording(f, (x,), 0, False)
     assert rec.rows_per_sweep(3) == 1
     np.testing.assert_allclose(ad.jacrev(f)(x), ad.jacfwd(f)(x), rtol=1e-12, atol=1e-14)
 
 
 def test_one_row_is_one_plain_sweep():
-    rec = api._Recording(lambda x: np.sum(np.sin(x)), (np.ones(3),), 0, False)
+    rec = api.Recording(lambda x: np.sum(np.sin(x)), (np.ones(3),), 0, False)
     assert rec.rows_per_sweep(1) == 1

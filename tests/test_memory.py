@@ -1,4 +1,4 @@
-"""dualad.memory: freed memory kept for reuse (glibc), on by default, off by env var."""
+"""dualad.accel.memory: freed memory kept for reuse (glibc), on by default, off by env var."""
 import os
 import platform
 import subprocess
@@ -6,7 +6,7 @@ import sys
 
 import pytest
 
-from dualad import memory
+from dualad.accel import memory
 
 GLIBC = platform.system() == "Linux" and platform.libc_ver()[0] == "glibc"
 
@@ -16,7 +16,7 @@ def _kept_after_a_grad(env_value):
     env.pop("DUALAD_KEEP_MEMORY", None)
     if env_value is not None:
         env["DUALAD_KEEP_MEMORY"] = env_value
-    code = ("import numpy as np, dualad, dualad.memory as m\n"
+    code = ("import numpy as np, dualad, dualad.accel.memory as m\n"
             "before = m.kept()\n"
             "dualad.grad(lambda x: np.sum(x * x))(np.ones(3))\n"
             "print(before, m.kept())")

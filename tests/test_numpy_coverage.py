@@ -6,7 +6,7 @@ import pathlib
 import numpy as np
 import pytest
 
-from dualad import numpy_dispatch as D
+from dualad.numpy import registry as D
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 import dualad as ad
-from dualad.tree import flatten
+from dualad.core.tree import flatten
 
 from numpy_cases import CASES
 

@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 
 import dualad as ad
-from dualad import primitives as P
-from dualad.reverse import ReverseTrace
+from dualad import rules as P
+from dualad.modes.reverse.tape import ReverseTrace
 
 N = P.RELEASE_MIN_SIZE + 7
 ELEMENTWISE = sorted(name for name, p in P.TABLE.items() if p.elementwise)

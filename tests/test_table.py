@@ -1,6 +1,6 @@
 """Every entry of the primitive table, checked against finite differences in both modes.
 
-The test enumerates ``dualad.primitives.TABLE`` itself. Elementwise entries get their
+The test enumerates ``dualad.rules.TABLE`` itself. Elementwise entries get their
 inputs from their declared ``domain`` (and, for entries with a kink, from a recipe that
 keeps values away from it); structural entries have their own generators below. An entry
 with no recipe fails ``test_entry[<name>]`` and ``test_every_entry_has_a_recipe``.
@@ -38,10 +38,10 @@ from hypothesis import given, settings, strategies as st
 from hypothesis.extra import numpy as hnp
 
 import dualad as ad
-from dualad import primitives as P
-from dualad.check import check_grads, numerical_hessian_form, random_like
+from dualad import rules as P
+from dualad.transforms.check import check_grads, numerical_hessian_form, random_like
 from dualad.core import primal
-from dualad.tree import flatten
+from dualad.core.tree import flatten
 
 import strategies as S
 

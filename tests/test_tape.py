@@ -1,5 +1,6 @@
 """The reverse-mode tape: the numba sweep against the pure-Python reference sweep, and the
 fast scalar operators against the general path."""
+import pathlib
 import warnings
 
 import numpy as np
@@ -7,10 +8,14 @@ import pytest
 from hypothesis import given, strategies as st
 
 import dualad as ad
-from dualad import kernels, reverse, tape_kernel
-from dualad import primitives as P
-from dualad.api import _Recording
-from dualad.reverse import Tracer, _sweep_fast, _sweep_reference
+from dualad.accel import kernels, tape_kernel
+from dualad.modes.reverse import fastops
+from dualad.modes.reverse import tape as reverse
+from dualad.numpy import operators, registry
+from dualad import rules as P
+from dualad.transforms.reverse import Recording as _Recording
+from dualad.modes.reverse.sweep import _sweep_fast, _sweep_reference
+from dualad.modes.reverse.tape import Tracer
 
 UNARY = [np.sin, np.cos, np.tanh, np.exp, lambda v: -v, lambda v: v * v,
          lambda v: np.sqrt(v * v + 1.0), lambda v: 1.0 / (1.0 + v * v), np.arctan]
@@ -130,7 +135,7 @@ def test_no_grad_never_zeroes_a_functional_grad():
 
 
 # ------------------------------------------------------------------------------------
-# The fast scalar operators (reverse.FAST_OPS): same entries as the general path
+# The fast scalar operators (rows with ``fast``): same entries as the general path
 # ------------------------------------------------------------------------------------
 FAST_METHODS = sorted(m for m in dir(Tracer) if hasattr(getattr(Tracer, m), "slow"))
 CONSTANTS = [2.5, -3, np.float64(0.75), True, 0.0, 0, 2, 0.5]
@@ -149,18 +154,20 @@ def entry(trace, slot):
     return (trace.a[slot], trace.b[slot], trace.da[slot], trace.db[slot], trace.scalar[slot])
 
 
+FAST_ROWS = {p.fast[0]: p for p in fastops.fast_rows()}    # Tracer method -> row
+
+
 def test_every_fast_operator_is_installed():
-    ops = {m for m, spec in reverse.FAST_OPS.items()}
-    two = {m for m, spec in reverse.FAST_OPS.items() if len(spec) == 4 and spec[3]}
+    ops = set(FAST_ROWS)
+    two = {m for m, p in FAST_ROWS.items() if p.nin == 2 and p.fast[1] is not None}
     assert set(FAST_METHODS) == ({f"__{m}__" for m in ops} | {f"__r{m}__" for m in two}
                                  | {"__getitem__", "__array_ufunc__"})
 
 
-@pytest.mark.parametrize("method", sorted(reverse.FAST_OPS))
+@pytest.mark.parametrize("method", sorted(FAST_ROWS))
 def test_fast_partials_agree_with_the_table(method):
     # the partials recorded by the fast operators are the table's, on random operands
-    name, _, *partials = reverse.FAST_OPS[method]
-    prim = P.TABLE[name]
+    prim = FAST_ROWS[method]
     d = [lambda *v, i=i: float(prim.partials[i](*v)) for i in range(prim.nin)]
     rng = np.random.default_rng(0)
     for x, y, c in rng.uniform(0.1, 3.0, (50, 3)).tolist():
@@ -175,7 +182,7 @@ def test_fast_partials_agree_with_the_table(method):
             r = getattr(tx, f"__{method}__")(k)
             assert r.value == prim.scalar(x, k)
             assert entry(trace, r.slot) == (tx.slot, -1, d[0](x, k, r.value), 0.0, 1)
-        if partials[1] is None:
+        if prim.fast[1] is None:         # tracer ** tracer takes the general path
             continue
         r = getattr(tx, f"__{method}__")(ty)                  # two Tracers
         assert r.value == prim.scalar(x, y)
@@ -355,8 +362,8 @@ def test_fast_item_errors_and_regions():
 
 
 def fast_ufuncs():
-    reverse._refresh_ufunc_ops()
-    return sorted((u for u in reverse._ufunc_ops if u is not None), key=lambda u: u.__name__)
+    operators._refresh_ufunc_ops()
+    return sorted((u for u in operators._ufunc_ops if u is not None), key=lambda u: u.__name__)
 
 
 def test_fast_ufuncs_cover_the_math_functions():
@@ -366,7 +373,7 @@ def test_fast_ufuncs_cover_the_math_functions():
 
 @pytest.mark.parametrize("ufunc", fast_ufuncs(), ids=lambda u: u.__name__)
 def test_fast_ufunc_equals_the_general_path(ufunc, slow_operators):
-    prim = reverse._numpy_dispatch.UFUNCS[ufunc]
+    prim = registry.UFUNCS[ufunc]
     inside = P.sample_operands(prim, np.random.default_rng(1), (4,))[0].tolist()
     xs = inside + [0.0, -0.0, 1.0, -1.0, 2.0, np.inf, -np.inf, np.nan]
 
@@ -403,3 +410,10 @@ def test_fast_ufunc_keeps_the_other_calls():
         ad.grad(lambda y: np.sin(y, out=np.empty(())))(0.5)
     assert ad.grad(lambda y: np.sign(y) * y)(-0.5) == -1.0
     assert ad.grad(lambda y: np.floor(y) + y)(1.5) == 1.0
+
+
+def test_generated_fast_operators_are_current():
+    # fastops_generated.py is written from the table's rows; a changed row needs
+    # `python scripts/gen_fast_ops.py`
+    path = pathlib.Path(fastops.__file__).with_name("fastops_generated.py")
+    assert path.read_text() == fastops.source(), "run: python scripts/gen_fast_ops.py"

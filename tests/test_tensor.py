@@ -9,7 +9,7 @@ from hypothesis import given, strategies as st
 
 import dualad as ad
 from dualad import Tensor
-from dualad.tensor import GraphFreedError, TensorError
+from dualad.modes.tensor import GraphFreedError, TensorError
 
 
 # ------------------------------------------------------------------------------------
@@ -198,7 +198,7 @@ def test_training_loop_does_not_grow():
         np.sum(w * w).backward()
     gc.collect()
     # the only objects alive are the leaf and its gradient: no tape kept anywhere
-    from dualad.tensor import Node
+    from dualad.modes.tensor import Node
     assert not [o for o in gc.get_objects() if type(o) is Node and o.parents
                 and any(p is w for p in o.parents)]
 

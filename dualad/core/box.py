@@ -1,4 +1,4 @@
-"""The machinery every mode shares: traces, boxed values, and primitive dispatch.
+"""Traces, boxed values, primitive dispatch, and the predicates on values every layer uses.
 
 A *trace* is one running differentiation (a ``jvp``, a ``grad``, ...). Each trace gets a
 level from a global counter, so a trace started inside another one always has the higher
@@ -13,15 +13,19 @@ are constants to a higher trace, which is what keeps nested derivatives from mix
 their perturbations ("perturbation confusion").
 """
 import itertools
+import numbers
 
 import numpy as np
 
-from . import memory
 from .errors import LeakedTracerError
 
 _levels = itertools.count(1)
-_memory_state = memory._state
 _PLAIN = frozenset((np.ndarray, float, int, np.float64))   # never boxes: skipped fast
+
+
+def new_level():
+    """A level above every trace running now (``no_grad`` uses one as its threshold)."""
+    return next(_levels)
 
 
 class Trace:
@@ -30,10 +34,8 @@ class Trace:
     kind = "traced value"
 
     def __init__(self):
-        self.level = next(_levels)
+        self.level = new_level()
         self.alive = True
-        if not _memory_state["done"]:
-            memory.on_first_trace()
 
     def process(self, prim, args, kw):  # pragma: no cover - abstract
         raise NotImplementedError
@@ -103,16 +105,21 @@ class Primitive:
     with the same leading axis (or None). ``vjp(i, g, primals, out, kw)`` returns the
     cotangent of operand ``i`` given the output cotangent ``g``. Rules are written with
     NumPy calls, so they are themselves differentiable by outer traces.
+
+    ``cost`` says how the cost model counts its work: ``"elements"`` (per element produced
+    or read, the default), ``"view"`` (a reshape-like view: no work per element) or
+    ``"matmul"`` (multiply-adds of a matrix product).
     """
 
     elementwise = False
 
-    def __init__(self, name, impl, jvp=None, vjp=None, nondiff=()):
+    def __init__(self, name, impl, jvp=None, vjp=None, nondiff=(), cost="elements"):
         self.name = name
         self.impl = impl
         self._jvp = jvp
         self._vjp = vjp
         self.nondiff = frozenset(nondiff)
+        self.cost = cost
 
     def __call__(self, *args, **kw):
         trace = top_trace(args)
@@ -166,3 +173,41 @@ def dtype_of(x):
     if isinstance(x, (float, int, bool, complex)):
         return np.result_type(x) if not isinstance(x, bool) else np.dtype(bool)
     return np.asarray(x).dtype if not hasattr(x, "dtype") else x.dtype
+
+
+def is_inexact(x):
+    """Whether ``x`` carries derivatives: a float or complex value, or a box."""
+    t = type(x)
+    if t is np.ndarray or t is np.float64:
+        return x.dtype.kind in "fc"
+    if t is float:
+        return True
+    if isinstance(x, Box):
+        return True
+    if isinstance(x, (float, complex)):
+        return True
+    return isinstance(x, (np.ndarray, np.generic)) and x.dtype.kind in "fc"
+
+
+def as_input(x):
+    """A differentiable input: floats and float arrays as they are, ints promoted to float64."""
+    t = type(x)
+    if t is float or (t is np.ndarray and x.dtype.kind in "fc"):    # the common inputs
+        return x
+    if isinstance(x, Box):
+        return x
+    if isinstance(x, bool) or (isinstance(x, np.ndarray) and x.dtype == bool):
+        raise TypeError(f"cannot differentiate with respect to a boolean input ({x!r}); "
+                        "pass a float.")
+    if isinstance(x, numbers.Integral):
+        return float(x)
+    if isinstance(x, (float, complex, np.floating, np.complexfloating)):
+        return x
+    if isinstance(x, np.ndarray):
+        if x.dtype.kind in "iu":
+            return x.astype(np.float64)
+        if x.dtype.kind in "fc":
+            return x
+    raise TypeError(f"dualad cannot differentiate with respect to an input of type "
+                    f"{type(x).__name__} ({x!r:.60}); inputs must be floats, NumPy float "
+                    "arrays, or tuples, lists, dicts and namedtuples of them.")

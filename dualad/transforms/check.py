@@ -14,10 +14,10 @@ size and curvature.
 """
 import numpy as np
 
-from .api import as_input, jvp, vjp
-from .core import Box
-from .errors import DualadError
-from .tree import flatten, unflatten
+from ..core import Box, DualadError, as_input
+from ..core.tree import flatten, unflatten
+from .forward import jvp
+from .reverse import vjp
 
 __all__ = ["check_grads", "numerical_jvp", "numerical_hessian_form", "GradCheckError",
            "default_eps", "default_tolerance"]

@@ -33,15 +33,14 @@ import string
 
 import numpy as np
 
-from . import primitives as P
-from .core import Box, primal, shape_of, ndim_of, dtype_of
-from .errors import NotDifferentiableError
-from .numpy_dispatch import (EXTRA_UFUNCS, FUNCTIONS, _no_out, _plain, _seen,
-                             _unsupported_kwargs, dot, implements, matmul, moveaxis, ravel,
-                             reshape, transpose)
-from .reductions import amax, amin, safe_sqrt
-from .numpy_dispatch import sum as sum_
-from .shapes import diagonal
+from .. import rules as P
+from ..core import primal, shape_of, ndim_of, dtype_of
+from ..core import NotDifferentiableError
+from .basics import (dot, matmul, moveaxis, ravel, reshape, stack, sum as sum_, transpose)
+from .reductions import (amax, amin, safe_sqrt, trace)
+from .registry import (COMPLEX_UFUNCS, EXTRA_UFUNCS, FUNCTIONS, implements, invalidate, no_out,
+                       unsupported_kwargs, value_only)
+from .shapes import (diagonal)
 
 
 # ------------------------------------------------------------------------------------
@@ -150,7 +149,7 @@ def inner(a, b):
 
 @implements(np.outer)
 def outer(a, b, out=None):
-    _no_out("numpy.outer", out)
+    no_out("numpy.outer", out)
     a, b = ravel(a), ravel(b)
     return reshape(a, (-1, 1)) * reshape(b, (1, -1))
 
@@ -218,15 +217,14 @@ def cross(a, b, axisa=-1, axisb=-1, axisc=-1, axis=None):
     b2 = comp(b, 2) if nb == 3 else 0.0
     if na == 2 and nb == 2:
         return a0 * b1 - a1 * b0
-    from .numpy_dispatch import stack
     c = stack([a1 * b2 - a2 * b1, a2 * b0 - a0 * b2, a0 * b1 - a1 * b0], axis=-1)
     return moveaxis(c, -1, axisc)
 
 
 @implements(np.linalg.vecdot)
 def vecdot(x1, x2, /, *, axis=-1, out=None, **kw):
-    _no_out("numpy.vecdot", out)
-    _unsupported_kwargs("numpy.vecdot", kw)
+    no_out("numpy.vecdot", out)
+    unsupported_kwargs("numpy.vecdot", kw)
     if dtype_of(x1).kind == "c":
         x1 = P.conjugate(x1)
     return sum_(x1 * x2, axis=axis)
@@ -251,12 +249,12 @@ def vecmat(x1, x2, /):
 
 EXTRA_UFUNCS[np.matvec] = matvec
 EXTRA_UFUNCS[np.vecmat] = vecmat
-_seen[0] = -1   # rebuild the ufunc table with the entries above
+invalidate()   # rebuild the ufunc map with the entries above
 
 
 @implements(np.linalg.multi_dot)
 def multi_dot(arrays, *, out=None):
-    _no_out("numpy.linalg.multi_dot", out)
+    no_out("numpy.linalg.multi_dot", out)
     arrays = list(arrays)
     r = arrays[0]
     for x in arrays[1:]:
@@ -284,7 +282,6 @@ def matrix_power(a, n):
 
 @implements(np.linalg.trace)
 def linalg_trace(x, /, *, offset=0, dtype=None):
-    from .reductions import trace
     return trace(x, offset=offset, axis1=-2, axis2=-1, dtype=dtype)
 
 
@@ -415,8 +412,8 @@ def _einsum_prepare(ins, out, ops):
 
 @implements(np.einsum)
 def einsum(*operands, out=None, optimize=False, **kw):
-    _no_out("numpy.einsum", out)
-    _unsupported_kwargs("numpy.einsum", {k: v for k, v in kw.items()
+    no_out("numpy.einsum", out)
+    unsupported_kwargs("numpy.einsum", {k: v for k, v in kw.items()
                                          if not (k == "dtype" and v is None)})
     if isinstance(operands[0], str):
         subscripts, ops = operands[0], list(operands[1:])
@@ -859,7 +856,6 @@ def pinv(a, rcond=None, hermitian=False, *, rtol=np._NoValue):
 # norms
 # ------------------------------------------------------------------------------------
 def _abs(x):
-    from .numpy_dispatch import COMPLEX_UFUNCS
     if dtype_of(x).kind == "c":
         return COMPLEX_UFUNCS[np.absolute](x)
     return P.absolute(x)
@@ -978,7 +974,7 @@ def cond(x, p=None):
     return norm(x, p, axis=(-2, -1)) * norm(inv(x), p, axis=(-2, -1))
 
 
-FUNCTIONS[np.linalg.matrix_rank] = _plain(np.linalg.matrix_rank)
+FUNCTIONS[np.linalg.matrix_rank] = value_only(np.linalg.matrix_rank)
 
 
 # ------------------------------------------------------------------------------------

@@ -13,11 +13,11 @@ lengths are supported.
 """
 import numpy as np
 
-from . import primitives as P
-from .core import primal, shape_of, ndim_of, dtype_of
-from .errors import NotDifferentiableError
-from .numpy_dispatch import FUNCTIONS, _unsupported_kwargs, implements
-from .shapes import _norm_axis, roll
+from .. import rules as P
+from ..core import shape_of, ndim_of, dtype_of
+from ..core import InPlaceError, NotDifferentiableError
+from .registry import (FUNCTIONS, implements, unsupported_kwargs)
+from .shapes import (_norm_axis, roll)
 
 
 def _resize(x, axis, n):
@@ -100,7 +100,6 @@ irfft_prim = P.register(P.Primitive("irfft", _irfft_impl, _irfft_jvp, _irfft_vjp
 # ------------------------------------------------------------------------------------
 def _check(name, norm, out):
     if out is not None:
-        from .errors import InPlaceError
         raise InPlaceError(f"numpy.fft.{name}(..., out=...)")
     if norm not in (None, "backward", "ortho", "forward"):
         raise ValueError(f'Invalid norm value {norm}; should be "backward",'

@@ -14,13 +14,14 @@ import math
 
 import numpy as np
 
-from . import primitives as P
-from .core import Box, primal, shape_of, ndim_of, dtype_of
-from .errors import NotDifferentiableError
-from .numpy_dispatch import (UFUNC_METHODS, _axes, _no_out, _unsupported_kwargs, astype,
-                             implements, mean, moveaxis, ravel, reshape)
-from .numpy_dispatch import sum as sum_
-from .shapes import _norm_axis, diagonal, reverse, take_slice
+from .. import rules as P
+from ..core import Box, primal, shape_of, ndim_of, dtype_of
+from ..core import NotDifferentiableError
+from .basics import (astype, concatenate, mean as mean_, moveaxis, ravel, reshape, stack, sum
+                     as sum_)
+from .registry import (implements, no_out, norm_axes, refresh, UFUNC_METHODS, UFUNCS,
+                       unsupported_kwargs)
+from .shapes import (_atleast, _norm_axis, diagonal, reverse, sort, take, take_slice)
 
 
 def _move_last(x, axis):
@@ -184,13 +185,12 @@ def _keep(r, shape, axes, keepdims):
 
 @implements(np.prod)
 def prod(a, axis=None, dtype=None, out=None, keepdims=False, initial=None, where=None):
-    _no_out("numpy.prod", out)
-    _unsupported_kwargs("numpy.prod", {"where": where})
+    no_out("numpy.prod", out)
+    unsupported_kwargs("numpy.prod", {"where": where})
     if isinstance(a, (list, tuple)):
-        from .numpy_dispatch import stack
         a = stack(a)
     shape = shape_of(a)
-    axes = _axes(axis, len(shape))
+    axes = norm_axes(axis, len(shape))
     if not axes:
         r = a
     elif math.prod(shape[d] for d in axes) == 0:
@@ -245,13 +245,12 @@ _TIES = "tied extremes share the derivative equally (1/k each for k ties)"
 
 def _extreme(prim, name):
     def fn(a, axis=None, out=None, keepdims=False, initial=None, where=None):
-        _no_out(f"numpy.{name}", out)
-        _unsupported_kwargs(f"numpy.{name}", {"where": where})
+        no_out(f"numpy.{name}", out)
+        unsupported_kwargs(f"numpy.{name}", {"where": where})
         if isinstance(a, (list, tuple)):
-            from .numpy_dispatch import stack
             a = stack(a)
         shape = shape_of(a)
-        axes = _axes(axis, len(shape))
+        axes = norm_axes(axis, len(shape))
         r = a if not axes else prim(a, axis=axes, keepdims=bool(keepdims))
         if initial is not None:
             pick = P.maximum if prim is amax_ else P.minimum
@@ -267,7 +266,7 @@ amin = implements(np.min, np.amin, convention=_TIES)(_extreme(amin_, "min"))
 
 @implements(np.ptp, convention=_TIES)
 def ptp(a, axis=None, out=None, keepdims=False):
-    _no_out("numpy.ptp", out)
+    no_out("numpy.ptp", out)
     return amax(a, axis=axis, keepdims=keepdims) - amin(a, axis=axis, keepdims=keepdims)
 
 
@@ -276,7 +275,7 @@ def ptp(a, axis=None, out=None, keepdims=False):
 # ------------------------------------------------------------------------------------
 @implements(np.cumsum)
 def cumsum(a, axis=None, dtype=None, out=None):
-    _no_out("numpy.cumsum", out)
+    no_out("numpy.cumsum", out)
     if axis is None:
         a, axis = ravel(a), 0
     if ndim_of(a) == 0:
@@ -287,7 +286,7 @@ def cumsum(a, axis=None, dtype=None, out=None):
 
 @implements(np.cumprod)
 def cumprod(a, axis=None, dtype=None, out=None):
-    _no_out("numpy.cumprod", out)
+    no_out("numpy.cumprod", out)
     if axis is None:
         a, axis = ravel(a), 0
     if ndim_of(a) == 0:
@@ -297,14 +296,13 @@ def cumprod(a, axis=None, dtype=None, out=None):
 
 
 def _include_initial(fn, a, axis, dtype, out, include_initial):
-    _no_out(f"numpy.{fn.__name__}", out)
+    no_out(f"numpy.{fn.__name__}", out)
     if axis is None:
         if ndim_of(a) > 1:
             raise ValueError("axis must be specified for arrays with more than one dimension")
         axis = 0
     r = fn(a, axis=axis, dtype=dtype)
     if include_initial:
-        from .numpy_dispatch import concatenate
         nd = ndim_of(r)
         shape = list(shape_of(r))
         shape[_norm_axis(axis, nd)] = 1
@@ -325,7 +323,6 @@ def cumulative_prod(x, /, *, axis=None, dtype=None, out=None, include_initial=Fa
 
 @implements(np.diff)
 def diff(a, n=1, axis=-1, prepend=np._NoValue, append=np._NoValue):
-    from .numpy_dispatch import concatenate
     nd = ndim_of(a)
     if nd == 0:
         raise ValueError("diff requires input that is at least one dimensional")
@@ -362,13 +359,12 @@ def _abs2(d):
 @implements(np.var)
 def var(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, where=None,
         mean=None, correction=None):
-    _no_out("numpy.var", out)
-    _unsupported_kwargs("numpy.var", {"where": where, "mean": mean})
+    no_out("numpy.var", out)
+    unsupported_kwargs("numpy.var", {"where": where, "mean": mean})
     if correction is not None:
         ddof = correction
-    from .numpy_dispatch import mean as mean_
     shape = shape_of(a)
-    axes = _axes(axis, len(shape))
+    axes = norm_axes(axis, len(shape))
     n = math.prod(shape[d] for d in axes)
     m = mean_(a, axis=axes, keepdims=True)
     r = sum_(_abs2(a - m), axis=axes, keepdims=keepdims) / float(builtins.max(n - ddof, 0))
@@ -392,13 +388,12 @@ def std(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, where=Non
 
 @implements(np.average)
 def average(a, axis=None, weights=None, returned=False, *, keepdims=False):
-    from .numpy_dispatch import mean as mean_
     if weights is None:
         r = mean_(a, axis=axis, keepdims=keepdims)
         if not returned:
             return r
         shape = shape_of(a)
-        count = math.prod(shape[d] for d in _axes(axis, len(shape)))
+        count = math.prod(shape[d] for d in norm_axes(axis, len(shape)))
         return r, np.full(shape_of(r), float(count), dtype=dtype_of(r))
     shape = shape_of(a)
     if shape_of(weights) != shape:
@@ -417,7 +412,7 @@ def average(a, axis=None, weights=None, returned=False, *, keepdims=False):
 
 @implements(np.trace)
 def trace(a, offset=0, axis1=0, axis2=1, dtype=None, out=None):
-    _no_out("numpy.trace", out)
+    no_out("numpy.trace", out)
     r = sum_(diagonal(a, offset, axis1, axis2), axis=-1)
     return r if dtype is None else astype(r, dtype)
 
@@ -437,13 +432,13 @@ def nansum(a, axis=None, dtype=None, out=None, keepdims=False, **kw):
 
 @implements(np.nanprod)
 def nanprod(a, axis=None, dtype=None, out=None, keepdims=False, **kw):
-    _unsupported_kwargs("numpy.nanprod", kw)
+    unsupported_kwargs("numpy.nanprod", kw)
     return prod(_nan_to(a, 1.0), axis=axis, dtype=dtype, out=out, keepdims=keepdims)
 
 
 @implements(np.nanmean)
 def nanmean(a, axis=None, dtype=None, out=None, keepdims=False, **kw):
-    _unsupported_kwargs("numpy.nanmean", kw)
+    unsupported_kwargs("numpy.nanmean", kw)
     count = np.sum(~np.isnan(primal(a)), axis=axis, keepdims=keepdims).astype(
         np.result_type(dtype_of(a), np.float32))
     return nansum(a, axis=axis, dtype=dtype, out=out, keepdims=keepdims) / count
@@ -451,13 +446,13 @@ def nanmean(a, axis=None, dtype=None, out=None, keepdims=False, **kw):
 
 @implements(np.nanmax, convention=_TIES)
 def nanmax(a, axis=None, out=None, keepdims=False, **kw):
-    _unsupported_kwargs("numpy.nanmax", kw)
+    unsupported_kwargs("numpy.nanmax", kw)
     return amax(_nan_to(a, -np.inf), axis=axis, out=out, keepdims=keepdims)
 
 
 @implements(np.nanmin, convention=_TIES)
 def nanmin(a, axis=None, out=None, keepdims=False, **kw):
-    _unsupported_kwargs("numpy.nanmin", kw)
+    unsupported_kwargs("numpy.nanmin", kw)
     return amin(_nan_to(a, np.inf), axis=axis, out=out, keepdims=keepdims)
 
 
@@ -495,8 +490,8 @@ def trapezoid(y, x=None, dx=1.0, axis=-1):
 # ------------------------------------------------------------------------------------
 def _reduce_with(fn):
     def reduce(ufunc, a, axis=0, dtype=None, out=None, keepdims=False, **kw):
-        _no_out(f"numpy.{ufunc.__name__}.reduce", out)
-        _unsupported_kwargs(f"numpy.{ufunc.__name__}.reduce", kw)
+        no_out(f"numpy.{ufunc.__name__}.reduce", out)
+        unsupported_kwargs(f"numpy.{ufunc.__name__}.reduce", kw)
         r = fn(a, axis=axis, keepdims=keepdims)
         return r if dtype is None else astype(r, dtype)
     return reduce
@@ -518,8 +513,7 @@ UFUNC_METHODS["accumulate"].update({np.add: _accumulate_with(cumsum),
 
 def _outer(ufunc, a, b, **kw):
     """ufunc.outer(a, b) = ufunc(a[..., None, ...], b) for any elementwise ufunc."""
-    from .numpy_dispatch import UFUNCS, _refresh
-    _refresh()
+    refresh()
     fn = UFUNCS.get(ufunc)
     if fn is None or kw:
         raise NotDifferentiableError(f"numpy.{ufunc.__name__}.outer")
@@ -550,7 +544,6 @@ def _quantile_sorted(s, q, axis):
     lo = np.floor(pos).astype(np.intp)
     hi = np.minimum(lo + 1, n - 1)
     frac = (pos - lo).astype(np.result_type(dtype_of(s), np.float32))
-    from .shapes import take
     a, b = take(s, lo, axis=axis), take(s, hi, axis=axis)
     if q.ndim:
         a, b = moveaxis(a, axis, 0), moveaxis(b, axis, 0)
@@ -562,13 +555,12 @@ def _quantile_sorted(s, q, axis):
 @implements(np.quantile, convention=_ORDER)
 def quantile(a, q, axis=None, out=None, overwrite_input=False, method="linear",
              keepdims=False, *, weights=None, interpolation=None):
-    _no_out("numpy.quantile", out)
+    no_out("numpy.quantile", out)
     if method != "linear" or interpolation is not None or weights is not None:
         raise NotDifferentiableError(f"numpy.quantile(..., method={method!r})",
                                      hint="Only the default method='linear' is supported.")
-    from .shapes import sort
     orig = shape_of(a)
-    axes = tuple(range(len(orig))) if axis is None else _axes(axis, len(orig))
+    axes = tuple(range(len(orig))) if axis is None else norm_axes(axis, len(orig))
     if len(axes) == 1:
         ax = axes[0]
     else:
@@ -615,7 +607,6 @@ def gradient(f, *varargs, axis=None, edge_order=1):
         raise NotDifferentiableError(
             "numpy.gradient with coordinate arrays",
             hint="Only scalar (uniform) spacings are supported.")
-    from .numpy_dispatch import concatenate
     out = []
     for ax, h in zip(axes, spacing):
         n = shape_of(f)[ax]
@@ -638,8 +629,8 @@ def gradient(f, *varargs, axis=None, edge_order=1):
 @implements(np.nanvar)
 def nanvar(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, where=None,
            mean=None, correction=None):
-    _no_out("numpy.nanvar", out)
-    _unsupported_kwargs("numpy.nanvar", {"where": where, "mean": mean})
+    no_out("numpy.nanvar", out)
+    unsupported_kwargs("numpy.nanvar", {"where": where, "mean": mean})
     if correction is not None:
         ddof = correction
     ok = ~np.isnan(primal(a))
@@ -648,7 +639,7 @@ def nanvar(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, where=
     m = nansum(a, axis=axis, keepdims=True) / count
     d = P.where(ok, a - m, 0.0)
     r = sum_(_abs2(d), axis=axis, keepdims=keepdims) / np.maximum(
-        count if keepdims else np.squeeze(count, axis=_axes(axis, ndim_of(a)))
+        count if keepdims else np.squeeze(count, axis=norm_axes(axis, ndim_of(a)))
         - ddof, 0)
     return r if dtype is None else astype(r, dtype)
 
@@ -665,8 +656,6 @@ def cov(m, y=None, rowvar=True, bias=False, ddof=None, fweights=None, aweights=N
         dtype=None):
     if fweights is not None or aweights is not None:
         raise NotDifferentiableError("numpy.cov(..., fweights/aweights=...)")
-    from .numpy_dispatch import concatenate
-    from .shapes import _atleast
     x = _atleast(m, 2)
     if not rowvar and ndim_of(x) > 1 and shape_of(x)[0] != 1:
         x = P.transpose(x, axes=(1, 0))
@@ -678,7 +667,6 @@ def cov(m, y=None, rowvar=True, bias=False, ddof=None, fweights=None, aweights=N
     if ddof is None:
         ddof = 0 if bias else 1
     n = shape_of(x)[1]
-    from .numpy_dispatch import mean as mean_
     xc = x - mean_(x, axis=1, keepdims=True)
     xt = P.transpose(xc, axes=(1, 0))
     if dtype_of(xt).kind == "c":
@@ -694,7 +682,6 @@ def corrcoef(x, y=None, rowvar=True, *, dtype=None):
     c = cov(x, y, rowvar, dtype=dtype)
     if ndim_of(c) == 0:
         return c / c
-    from .shapes import diagonal
     d = P.sqrt(diagonal(c))
     n = shape_of(d)[0]
     c = c / P.reshape(d, shape=(n, 1))
@@ -704,7 +691,6 @@ def corrcoef(x, y=None, rowvar=True, *, dtype=None):
 
 @implements(np.ediff1d)
 def ediff1d(ary, to_end=None, to_begin=None):
-    from .numpy_dispatch import concatenate
     d = diff(ravel(ary))
 
     def edge(e):       # NumPy casts to_begin/to_end to ary's dtype

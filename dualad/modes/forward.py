@@ -1,7 +1,8 @@
 """Forward mode: ``Dual`` numbers carry k tangent directions alongside each value."""
 import numpy as np
 
-from .core import Box, Trace, shape_of
+from ..accel import kernels, memory
+from ..core import Box, Trace, as_input, is_inexact, shape_of
 
 
 class ForwardTrace(Trace):
@@ -11,6 +12,7 @@ class ForwardTrace(Trace):
 
     def __init__(self, batched=False):
         super().__init__()
+        memory.on_first_trace()     # k-direction temporaries: keep freed memory
         self.batched = batched
 
     def process(self, prim, args, kw):
@@ -23,23 +25,10 @@ class ForwardTrace(Trace):
                 primals.append(a)
                 tangents.append(None)
         out = prim(*primals, **kw)
-        if not _is_inexact(out):
+        if not is_inexact(out):
             return out
-        t = prim.jvp(tangents, primals, out, kw)
+        t = kernels.jvp(prim, tangents, primals, out, kw)
         return out if t is None else Dual._make(out, t, self)
-
-
-def _is_inexact(x):
-    t = type(x)
-    if t is np.ndarray or t is np.float64:
-        return x.dtype.kind in "fc"
-    if t is float:
-        return True
-    if isinstance(x, Box):
-        return True
-    if isinstance(x, (float, complex)):
-        return True
-    return isinstance(x, (np.ndarray, np.generic)) and x.dtype.kind in "fc"
 
 
 class Dual(Box):
@@ -55,7 +44,6 @@ class Dual(Box):
     _user_traces = {}
 
     def __init__(self, primal, tangent):
-        from .api import as_input
         primal = as_input(primal)
         tangent = np.asarray(tangent, dtype=np.result_type(primal, np.float32))
         pshape = shape_of(primal)

@@ -22,8 +22,7 @@ import functools
 
 import numpy as np
 
-from .core import Primitive, shape_of, dtype_of
-from .errors import NotDifferentiableError
+from ..core import NotDifferentiableError, Primitive, dtype_of, shape_of
 
 
 class CustomPrimitive(Primitive):

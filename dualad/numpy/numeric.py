@@ -7,10 +7,11 @@ the last the value is constant: derivative 0 with respect to x).
 """
 import numpy as np
 
-from . import primitives as P
-from .core import Box, primal, shape_of, ndim_of, dtype_of
-from .errors import NotDifferentiableError
-from .numpy_dispatch import implements, ravel, reshape
+from .. import rules as P
+from ..core import Box, primal, shape_of, ndim_of, dtype_of
+from ..core import NotDifferentiableError
+from .basics import (ravel, reshape)
+from .registry import (implements)
 
 
 def _arr(x):

@@ -29,11 +29,8 @@ import itertools
 
 import numpy as np
 
-from .core import Box, Trace, primal
-from .errors import DualadError
-from .forward import _is_inexact
-from . import core
-from . import memory
+from ..accel import memory
+from ..core import Box, DualadError, Trace, is_inexact, new_level, primal
 from .reverse import Adjoints, record_from
 
 __all__ = ["Tensor", "Node", "no_grad", "enable_grad", "is_grad_enabled", "GraphFreedError"]
@@ -89,7 +86,7 @@ class no_grad(_GradMode):
     """
 
     def _value(self):
-        return next(core._levels)   # every trace running now has a lower level
+        return new_level()   # every trace running now has a lower level
 
 
 class enable_grad(_GradMode):
@@ -162,7 +159,7 @@ class TensorTrace(Trace):
                 primals.append(a)
                 parents.append(None)
         out = prim(*primals, **kw)
-        if tracked and is_grad_enabled() and _is_inexact(out):
+        if tracked and is_grad_enabled() and is_inexact(out):
             return Tensor._make(out, Node(prim, kw, tuple(primals), out, tuple(parents)))
         return Tensor._make(out, None)
 

@@ -1,7 +1,7 @@
 """Numba kernels: fused elementwise derivative passes, generated from the primitive table.
 
 One table feeds everything: the partial-derivative expressions ``d_i(*operands, out)`` of an
-``Elementwise`` primitive (dualad/primitives.py) are compiled here, per primitive, into
+``Elementwise`` primitive (dualad/rules/elementwise.py) are compiled here, per primitive, into
 
 - a forward kernel: the output tangent for k directions, ``sum_i t_i * d_i``, in one pass
   over the operands (no temporary for any partial, no temporary per operand term);
@@ -11,9 +11,10 @@ A partial is made scalar and compilable by re-binding the global names its code 
 a primitive becomes its ufunc (``cos`` -> ``np.cos``), a helper function is translated the
 same way, recursively. The NumPy path in ``Elementwise.jvp/vjp`` stays the reference: a
 kernel is used only for plain float64 arrays, no boxes of an outer derivative, operands
-that are full-size or scalar, at least ``MIN_SIZE`` elements, and only for the primitives
-in ``JVP_OPS`` / ``VJP_OPS`` -- the ones where ``python -m benchmarks --only kernels``
-measured a win over NumPy (see the README's Benchmarks section for what was dropped).
+that are full-size or scalar, at least ``MIN_SIZE`` elements, and only for the rows whose
+``fused_jvp`` / ``fused_vjp`` say so -- the ones where ``python -m benchmarks --only
+kernels`` measured a win over NumPy (see the README's Benchmarks section for what was
+dropped). The modes call ``jvp`` / ``vjp`` here, which fall back to the row's own rule.
 
 The switch: ``DUALAD_DISABLE_NUMBA=1`` in the environment turns every numba kernel off
 (the pure NumPy path). It is read once, at import, into ``NUMBA_ENABLED``; code asks
@@ -46,32 +47,29 @@ def numba_enabled():
 #: dispatch overhead of a numba call outweighs the saved passes.
 MIN_SIZE = 2048
 
-#: Where the fused kernels beat NumPy in the kernels benchmark (``python -m benchmarks
-#: --only kernels``, which measures every candidate side by side with the NumPy path).
-#: Forward: primitive name -> the fewest directions k for which the kernel wins (partials
-#: that call a transcendental function, like sin's cos(x), lose to NumPy's SIMD loops at
-#: k = 1 and win once k directions share them). Reverse: the primitives whose cotangent
-#: kernel wins. Dropped, and why, in the README's Benchmarks section.
-JVP_OPS = {
-    "tanh": 1, "tan": 1, "log": 1, "log2": 1, "log10": 1, "log1p": 1, "sqrt": 1, "cbrt": 1,
-    "arctan": 1, "arcsin": 1, "arccos": 1, "arcsinh": 1, "arccosh": 1, "arctanh": 1,
-    "absolute": 1, "fabs": 1, "reciprocal": 1, "exp2": 1, "multiply": 1, "divide": 1,
-    "arctan2": 1, "hypot": 1, "maximum": 1, "minimum": 1,
-    "exp": 8, "expm1": 8, "square": 8, "sin": 8, "cos": 8, "logaddexp": 8, "logaddexp2": 8,
-}
-VJP_OPS = frozenset({
-    "tanh", "tan", "exp", "expm1", "exp2", "log", "log2", "log10", "log1p", "sqrt", "cbrt",
-    "square", "reciprocal", "sin", "cos", "arctan", "arcsin", "arccos", "arcsinh",
-    "arccosh", "arctanh", "absolute", "fabs", "divide", "arctan2", "hypot", "maximum",
-    "minimum",
-})
+#: Which rows use their fused kernels. None: each row's own ``fused_jvp`` (the fewest
+#: directions from which the forward kernel wins) and ``fused_vjp`` decide -- set where
+#: ``python -m benchmarks --only kernels`` measured a win over NumPy (what was dropped, and
+#: why, is in the README's Benchmarks section). The benchmark and the tests set "all"
+#: (every candidate, from one direction) or "none" (the NumPy path only).
+POLICY = None
+
+
+def _jvp_min_k(prim):
+    if POLICY is None:
+        return prim.fused_jvp
+    return 1 if POLICY == "all" else None
+
+
+def _uses_vjp(prim):
+    return prim.fused_vjp if POLICY is None else POLICY == "all"
 
 
 def candidates():
     """Elementwise primitives with one or two operands: the ones a kernel can serve."""
-    from . import primitives as P
-    return sorted(p.name for p in P.TABLE.values()
-                  if isinstance(p, P.Elementwise) and p.nin <= 2)
+    from .. import rules
+    return sorted(p.name for p in rules.TABLE.values()
+                  if isinstance(p, rules.Elementwise) and p.nin <= 2)
 
 
 _F64 = np.dtype(np.float64)
@@ -94,24 +92,6 @@ def _jvp_unary(x, o, t, res):
         m = min(_BLOCK, n - start)
         for i in range(m):
             d[i] = _d0(x[start + i], o[start + i])  # noqa: F821
-        for j in range(k):
-            tj = t[j, start:start + m]
-            rj = res[j, start:start + m]
-            for i in range(m):
-                rj[i] = tj[i] * d[i]
-
-
-def _jvp_unary_value(x, t, o, res):
-    """The value and its k tangents in one pass: o = f(x), res[j] = t[j] * d0(x, o)."""
-    n = x.shape[0]
-    k = t.shape[0]
-    d = np.empty(_BLOCK)
-    for start in range(0, n, _BLOCK):
-        m = min(_BLOCK, n - start)
-        for i in range(m):
-            v = _f(x[start + i])  # noqa: F821
-            o[start + i] = v
-            d[i] = _d0(x[start + i], v)  # noqa: F821
         for j in range(k):
             tj = t[j, start:start + m]
             rj = res[j, start:start + m]
@@ -201,7 +181,7 @@ def _scalar_sign(x):
 
 def _translate(obj, depth=0):
     """(scalar stand-in for a global read by a partial, fingerprint text)."""
-    from . import primitives as P
+    from .. import rules as P
     if obj is np:
         return np, "np"
     if obj is P.where:
@@ -251,8 +231,8 @@ def _scalar_function(fn, depth=0):
     return jitted, fingerprint
 
 
-_TEMPLATES = {f.__name__: f for f in (_jvp_unary, _jvp_unary_value, _jvp_binary,
-                                      _jvp_binary_one, _vjp_unary, _vjp_binary)}
+_TEMPLATES = {f.__name__: f for f in (_jvp_unary, _jvp_binary, _jvp_binary_one,
+                                      _vjp_unary, _vjp_binary)}
 
 
 def kernel(template, prim, operands=(0,)):
@@ -271,10 +251,6 @@ def kernel(template, prim, operands=(0,)):
                 raise Unsupported(f"operand {i} of {prim.name} takes no derivative")
             glb[f"_d{slot}"], fp = _scalar_function(d)
             prints.append(fp)
-        if template == "_jvp_unary_value":
-            if not isinstance(prim.impl, np.ufunc):
-                raise Unsupported(f"primitive {prim.name} has no ufunc")
-            glb["_f"] = prim.impl
         fn = _TEMPLATES[template]
         clone = types.FunctionType(fn.__code__, glb, fn.__name__)
         tag = hashlib.sha1("/".join(prints).encode()).hexdigest()[:12]
@@ -319,7 +295,7 @@ def supports(prim):
 
 
 # ------------------------------------------------------------------------------------
-# Entry points used by Elementwise.jvp / Elementwise.vjp (None: use the NumPy path)
+# Entry points used by the modes: ``jvp`` / ``vjp`` (the NumPy rule when no kernel applies)
 # ------------------------------------------------------------------------------------
 def _flat_operand(p, shape, n):
     """A float64 operand as a 1-D view of n elements (scalars broadcast), or None."""
@@ -348,9 +324,27 @@ def _flat_tangent(t, shape, n):
     return t.reshape(t.shape[0], n) if t.flags.c_contiguous else None
 
 
+def jvp(prim, tangents, primals, out, kw):
+    """``prim.jvp``, by its fused kernel where the row allows it and it applies."""
+    if prim.elementwise and type(out) is np.ndarray and NUMBA_ENABLED:
+        fused = elementwise_jvp(prim, tangents, primals, out)
+        if fused is not None:
+            return fused
+    return prim.jvp(tangents, primals, out, kw)
+
+
+def vjp(prim, i, g, primals, out, kw):
+    """``prim.vjp`` for operand ``i``, by its fused kernel where the row allows it."""
+    if prim.elementwise and type(out) is np.ndarray and NUMBA_ENABLED:
+        fused = elementwise_vjp(prim, i, g, primals, out)
+        if fused is not None:
+            return fused
+    return prim.vjp(i, g, primals, out, kw)
+
+
 def elementwise_jvp(prim, tangents, primals, out):
     """The output tangent of an elementwise primitive by a fused kernel, or None."""
-    min_k = JVP_OPS.get(prim.name)
+    min_k = _jvp_min_k(prim)
     if min_k is None or not NUMBA_ENABLED or type(out) is not np.ndarray \
             or out.dtype != _F64 or not out.flags.c_contiguous:
         return None
@@ -378,7 +372,7 @@ def elementwise_jvp(prim, tangents, primals, out):
 
 def elementwise_vjp(prim, i, g, primals, out):
     """The cotangent of operand ``i`` by a fused kernel, or None."""
-    if not NUMBA_ENABLED or prim.name not in VJP_OPS or type(out) is not np.ndarray \
+    if not NUMBA_ENABLED or not _uses_vjp(prim) or type(out) is not np.ndarray \
             or out.dtype != _F64 \
             or out.size < MIN_SIZE or len(primals) > 2:
         return None

@@ -1,7 +1,7 @@
 """Nested containers (tuples, lists, dicts, namedtuples, None) of arrays: flatten and rebuild."""
 import numpy as np
 
-from .core import Box
+from .box import Box
 
 LEAF = ("leaf",)
 # Types that are always leaves, checked by exact type before the container tests: a bare

@@ -11,9 +11,9 @@ convention); angle(z) at 0 is not differentiable and gives NaN.
 """
 import numpy as np
 
-from . import primitives as P
-from .core import Box, primal, dtype_of
-from .numpy_dispatch import COMPLEX_UFUNCS, FUNCTIONS, implements
+from .. import rules as P
+from ..core import Box, primal, dtype_of
+from .registry import (COMPLEX_UFUNCS, FUNCTIONS, implements)
 
 
 def _is_complex(x):

@@ -16,12 +16,12 @@ import math
 
 import numpy as np
 
-from . import primitives as P
-from .core import Box, primal, shape_of, ndim_of, dtype_of
-from .errors import InPlaceError, NotDifferentiableError
-from .numpy_dispatch import (CONVENTIONS, FUNCTIONS, _no_out, _unsupported_kwargs,
-                             concatenate, expand_dims, implements, moveaxis, ravel,
-                             reshape, squeeze, stack, swapaxes, transpose)
+from .. import rules as P
+from ..core import Box, primal, shape_of, ndim_of, dtype_of
+from ..core import InPlaceError, NotDifferentiableError
+from .basics import (astype, broadcast_to, concatenate, moveaxis, ravel, reshape,
+                     stack, swapaxes, transpose)
+from .registry import (FUNCTIONS, implements, no_out, unsupported_kwargs)
 
 
 # ------------------------------------------------------------------------------------
@@ -352,7 +352,7 @@ def pad(array, pad_width, mode="constant", **kwargs):
                  "'symmetric' and 'wrap'.")
     if mode == "constant":
         cv = kwargs.pop("constant_values", 0)
-        _unsupported_kwargs("numpy.pad", kwargs)
+        unsupported_kwargs("numpy.pad", kwargs)
         new = tuple(int(n + lo + hi) for n, (lo, hi) in zip(shape, widths))
         inner = tuple(slice(int(lo), int(lo) + n) for n, (lo, _) in zip(shape, widths))
         body = P.scatter_add(array, idx=inner, shape=new)
@@ -445,7 +445,7 @@ def _index_mode(indices, n, mode):
 
 @implements(np.take)
 def take(a, indices, axis=None, out=None, mode="raise"):
-    _no_out("numpy.take", out)
+    no_out("numpy.take", out)
     a = _as_array(a)
     if isinstance(indices, Box):
         indices = primal(indices)
@@ -516,7 +516,7 @@ def delete(arr, obj, axis=None):
 
 @implements(np.compress)
 def compress(condition, a, axis=None, out=None):
-    _no_out("numpy.compress", out)
+    no_out("numpy.compress", out)
     if axis is None:
         a, axis = ravel(a), 0
     nd = ndim_of(a)
@@ -542,7 +542,7 @@ def select(condlist, choicelist, default=0):
 
 @implements(np.choose)
 def choose(a, choices, out=None, mode="raise"):
-    _no_out("numpy.choose", out)
+    no_out("numpy.choose", out)
     a = np.asarray(primal(a))
     choices = list(choices)
     if mode == "wrap":
@@ -564,7 +564,6 @@ def full_like(a, fill_value, dtype=None, order="K", subok=True, shape=None, **kw
     dtype = dtype_of(a) if dtype is None else np.dtype(dtype)
     if not isinstance(fill_value, Box):
         return np.full(shape, fill_value, dtype=dtype)
-    from .numpy_dispatch import astype, broadcast_to
     return broadcast_to(astype(fill_value, dtype), shape)
 
 
@@ -605,7 +604,6 @@ def linspace(start, stop, num=50, endpoint=True, retstep=False, dtype=None, axis
     if axis != 0:
         y = moveaxis(y, 0, axis)
     if dtype is not None:
-        from .numpy_dispatch import astype
         y = astype(y, dtype)
     return (y, step) if retstep else y
 
@@ -662,7 +660,6 @@ def logspace(start, stop, num=50, endpoint=True, base=10.0, dtype=None, axis=0):
     y = linspace(start, stop, num=num, endpoint=endpoint, axis=axis)
     r = P.power(np.asarray(base) if not isinstance(base, Box) else base, y)
     if dtype is not None:
-        from .numpy_dispatch import astype
         r = astype(r, dtype)
     return r
 
@@ -678,7 +675,6 @@ def insert(arr, obj, values, axis=None):
     nums = element_numbers(shape_of(arr))
     values = _as_array(values)
     if dtype_of(values) != dtype_of(arr):     # NumPy casts the values to arr's dtype
-        from .numpy_dispatch import astype
         values = astype(values, dtype_of(arr)) if isinstance(values, Box) else \
             values.astype(dtype_of(arr))
     vshape = np.insert(np.zeros(shape_of(arr)), obj, np.zeros(shape_of(values)), axis=axis)

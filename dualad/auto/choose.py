@@ -1,0 +1,267 @@
+"""``jacobian(f, mode="auto")``: forward or reverse, chosen per call from n, m and the
+cost model, with the pass that discovers m kept."""
+import math
+import time
+
+import numpy as np
+
+from ..core import Box, shape_of
+from ..core.tree import flatten, unflatten
+from ..cost.model import FORWARD, REVERSE
+from ..cost.work import Work, tape_work
+from ..modes.forward import Dual, ForwardTrace
+from ..transforms.common import (DEFAULT_CHUNK, assemble, selected, split_aux, strip,
+                                 strip_tree, wraps)
+from ..transforms.forward import jacfwd
+from ..transforms.reverse import Recording, batched_sweep, jacobian_from, jacrev
+from .machine import model_of, settings_var
+from .policy import Decision, Profile, plan
+from ..cost.work import size_of
+from .machine import machine_model
+from ..core import dtype_of
+from .policy import DRIFT, RECHECKS, REPLAN, profiles_of, remember
+
+now = time.perf_counter
+
+
+# ------------------------------------------------------------------------------------
+# Passes
+# ------------------------------------------------------------------------------------
+class _CountingForwardTrace(ForwardTrace):
+    """A batched forward trace that also counts the work of the primitives it processes."""
+
+    def __init__(self):
+        super().__init__(batched=True)
+        self.work = Work()
+
+    def process(self, prim, args, kw):
+        r = super().process(prim, args, kw)
+        primals = [a.value if isinstance(a, Box) and a._trace is self else a for a in args]
+        self.work.add(prim, primals, r.value if isinstance(r, Box) and r._trace is self else r)
+        return r
+
+
+def _seeded(f, leaves, rebuild, kk, trace):
+    """f on Duals of ``trace`` seeded with the first kk unit directions of the inputs."""
+    sizes = [size_of(x) for x in leaves]
+    eye = np.eye(kk, sum(sizes))
+    boxed, off = [], 0
+    for x, s in zip(leaves, sizes):
+        seed = eye[:, off:off + s].reshape((kk,) + shape_of(x)).astype(dtype_of(x), copy=False)
+        boxed.append(Dual._make(x, seed, trace))
+        off += s
+    try:
+        return f(*rebuild(boxed))
+    finally:
+        trace.finish()
+
+
+def _forward_all(f, leaves, rebuild, structure, has_aux, n):
+    """The whole Jacobian from one forward pass with all n directions, m, and the work.
+
+    The computation of ``jacfwd`` with one chunk of n directions, on a counting trace.
+    """
+    trace = _CountingForwardTrace()
+    out = _seeded(f, leaves, rebuild, n, trace)
+    out, aux = split_aux(out, has_aux)
+    oleaves, out_tree = flatten(out)
+    jac_leaves, m = [], 0
+    for o in oleaves:
+        v = strip(trace, o)
+        t = (o._t if isinstance(o, Box) and o._trace is trace
+             else np.zeros((n,) + shape_of(o), dtype=dtype_of(o)))
+        m += size_of(v)
+        jac_leaves.append(structure(assemble(t, shape_of(v), leaves, True)))
+    jac = unflatten(out_tree, jac_leaves)
+    jac = (jac, strip_tree(trace, aux)) if has_aux else jac
+    return jac, m, trace.work
+
+
+def _probe(mode, f, args, argnums, has_aux, prof):
+    """Seconds the whole Jacobian by ``mode`` would take, from one pass of it: one forward
+    pass of k directions (times n / k), or the recorded pass and one sweep (plus m - 1
+    more sweeps). The pass's result is dropped: this is the price of measuring."""
+    if mode == FORWARD:
+        leaves, rebuild, _ = selected(args, argnums)
+        t0 = now()
+        _seeded(f, leaves, rebuild, prof.k, ForwardTrace(batched=True))
+        return (now() - t0) * prof.n / prof.k
+    t0 = now()
+    rec = Recording(f, args, argnums, has_aux)
+    return _sweep_probe(rec, prof.m, now() - t0, prof.rows)
+
+
+def _sweep_probe(rec, m, t_rec, rows=1):
+    """t_rec + the time of the m / rows sweeps of the recorded pass ``rec`` that reverse
+    mode runs (``rows`` Jacobian rows per sweep), from the time of one of them."""
+    if rows > 1:
+        sizes = [size_of(v) for v in rec.values]
+        t0 = now()
+        batched_sweep(rec, sizes, 0, rows)
+        return t_rec + math.ceil(m / rows) * (now() - t0)
+    cts = [np.ones(shape_of(v), dtype=np.result_type(dtype_of(v), np.float32))
+           for v in rec.values]
+    t0 = now()
+    rec.pull(cts)
+    return t_rec + m * (now() - t0)
+
+
+def out_size(rec):
+    return sum(size_of(v) for v in rec.values)
+
+
+def _jac_size(jac, has_aux):
+    if has_aux:
+        jac = jac[0]
+    if type(jac) is np.ndarray:
+        return jac.size
+    return sum(size_of(x) for x in flatten(jac)[0])
+
+
+def inputs_of(args, argnums, has_aux):
+    """(n, key of the input signature, selected leaves or None) of a call."""
+    if type(argnums) is int and -len(args) <= argnums < len(args):
+        x = args[argnums]
+        if type(x) is np.ndarray and x.dtype.kind == "f":     # the common case, fast
+            return x.size, (argnums, has_aux, x.shape, x.dtype.char), None
+    sel = selected(args, argnums)
+    leaves = sel[0]
+    key = (argnums if isinstance(argnums, int) else tuple(argnums), has_aux,
+           tuple((type(x), shape_of(x), getattr(x, "dtype", None)) for x in leaves))
+    return sum(size_of(x) for x in leaves), key, sel
+
+
+def auto_jacobian(f, argnums=0, has_aux=False):
+    """``jacobian(f, mode="auto")``. The returned function's ``decision`` attribute (a
+    ``Decision``) says what its last call chose and why."""
+    table = profiles_of(f, {})
+    forward = jacfwd(f, argnums, has_aux)
+    simple = type(argnums) is int
+
+    def jacfun(*args):
+        # This runs on every call, so the common path is written out inline.
+        settings = settings_var.get()
+        x = args[argnums] if simple and -len(args) <= argnums < len(args) else None
+        if type(x) is np.ndarray and x.dtype.kind == "f":
+            n, key, sel = x.size, (argnums, has_aux, x.shape, x.dtype.char), None
+        else:
+            n, key, sel = inputs_of(args, argnums, has_aux)
+        prof = table.get(key)
+        if prof is None:
+            jac, jacfun.decision = _first_call(f, args, argnums, has_aux, table, key, n, sel,
+                                               settings)
+            return jac
+        model = settings.model
+        if model is None:
+            model = machine_model()
+        adaptive = settings.adaptive
+        p = prof._plan                  # Profile.decide, inline
+        prof._calls += 1
+        if p is not None and p[0] is model and p[1] == adaptive and prof._calls % REPLAN:
+            decision = p[2]
+        else:
+            decision = prof.decide(model, adaptive, count=False)
+        mode = decision.mode
+        if decision.basis == "measuring" and decision.probe is None and adaptive:
+            # The mode to be timed has not run for a while: one untimed run first, so that
+            # the timing is not of cold caches (this run is the price of measuring).
+            if mode == REVERSE:
+                jacobian_from(Recording(f, args, argnums, has_aux), has_aux)
+            else:
+                forward(*args)
+        t0 = now()
+        if mode == REVERSE:
+            rec = Recording(f, args, argnums, has_aux)
+            m = out_size(rec)
+            if m != prof.m:         # the output size changed: learn afresh
+                prof = Profile(n, m, prof.k, tape_work(rec.trace))
+                decision = Decision(REVERSE, n, m, prof.k, "discovery", ("resized", prof.m),
+                                    rows=prof.rows)
+                remember(table, key, prof)
+            jac = jacobian_from(rec, has_aux)
+        else:
+            jac = forward(*args)
+            size = jac.size if type(jac) is np.ndarray else _jac_size(jac, has_aux)
+            m = size // n if n else prof.m
+            if m != prof.m:
+                decision = Decision(FORWARD, n, m, prof.k, "discovery", ("resized", prof.m))
+                prof = Profile(n, m, prof.k, None)
+                remember(table, key, prof)
+        if adaptive:
+            seconds = now() - t0
+            count = prof.count
+            c = count[mode]
+            last = prof.last
+            if c > RECHECKS and prof._calls - last[mode] == 1:
+                count[mode] = c + 1     # Profile.observe, inline for a settled mode
+                last[mode] = prof._calls
+                b = prof.best[mode] * DRIFT
+                prof.best[mode] = seconds if seconds < b else b
+            else:
+                prof.observe(mode, seconds)
+            if decision.probe is not None:      # twice: the first may run on cold caches
+                prof.observe(decision.probe, min(
+                    _probe(decision.probe, f, args, argnums, has_aux, prof),
+                    _probe(decision.probe, f, args, argnums, has_aux, prof)))
+        jacfun.decision = decision
+        return jac
+
+    jacfun = wraps(jacfun, f)
+    jacfun.decision = None
+    return jacfun
+
+
+def _first_call(f, args, argnums, has_aux, table, key, n, sel, settings):
+    """Discover m (and the work) with a pass whose result is kept."""
+    k = max(1, min(n, DEFAULT_CHUNK))
+    adaptive = settings.adaptive
+    t0 = now()
+    if n <= k:
+        leaves, rebuild, structure = sel or selected(args, argnums)
+        jac, m, work = _forward_all(f, leaves, rebuild, structure, has_aux, n)
+        prof = Profile(n, m, k, work)
+        if adaptive:
+            prof.observe(FORWARD, now() - t0)
+        remember(table, key, prof)
+        return jac, Decision(FORWARD, n, m, k, "discovery", ("first-forward",),
+                             rows=prof.rows)
+    rec = Recording(f, args, argnums, has_aux)
+    t_rec = now() - t0
+    prof = Profile(n, out_size(rec), k, tape_work(rec.trace))
+    mode, _, why, _ = plan(prof, model_of(settings), adaptive=False)
+    if mode == REVERSE:
+        jac = jacobian_from(rec, has_aux)
+        if adaptive:
+            prof.observe(REVERSE, now() - t0)
+    else:
+        # The tape is there: one sweep of it measures reverse mode on the side.
+        if adaptive:
+            prof.observe(REVERSE, _sweep_probe(rec, prof.m, t_rec, prof.rows))
+        del rec
+        t0 = now()
+        jac = jacfwd(f, argnums, has_aux)(*args)
+        if adaptive:
+            prof.observe(FORWARD, now() - t0)
+    remember(table, key, prof)
+    return jac, Decision(mode, n, prof.m, k, "discovery", ("first-reverse",) + why,
+                         rows=prof.rows)
+
+
+
+MODES = {"auto": "auto", "forward": "forward", "fwd": "forward",
+         "reverse": "reverse", "rev": "reverse"}
+
+
+def jacobian(f, argnums=0, mode="auto", has_aux=False):
+    """The Jacobian, shape ``out.shape + in.shape``; mode "auto" picks the cheaper mode."""
+    if mode not in MODES:
+        raise ValueError(f"mode must be one of {sorted(MODES)}, got {mode!r}")
+    mode = MODES[mode]
+    if mode == "forward":
+        return jacfwd(f, argnums, has_aux)
+    if mode == "reverse":
+        return jacrev(f, argnums, has_aux)
+
+    # Forward or reverse from n, m and the machine's cost model; the pass that discovers m
+    # is kept. The returned function's ``decision`` says what it chose and why.
+    return auto_jacobian(f, argnums, has_aux)

@@ -1,0 +1,185 @@
+"""Python operators and ndarray methods on boxes, installed in one place.
+
+Every box (``Dual``, ``Tracer``, ``Tensor``) gets the operators ``+ - * / ** @``, the
+comparisons (on the values: no derivative flows through a branch), indexing, the ndarray
+methods users call (``x.sum()``, ``x.T``, ...), and refusals that name the fix for what
+would drop a derivative (``float(x)``, ``np.asarray(x)``, in-place writes). ``Tracer``
+then gets reverse mode's fast operators, generated from the table
+(``modes/reverse/fastops.py``), and a ``__array_ufunc__`` that records one-operand ufuncs
+on floats inline.
+"""
+import numpy as np
+
+from .. import rules as P
+from ..core import Box, ConcretizationError, InPlaceError, dtype_of, primal
+from ..modes.reverse import Tracer, fastops
+from . import registry
+from .basics import astype, dot, matmul, mean, ravel, reshape, squeeze, sum, swapaxes, transpose
+from .registry import COMPLEX_UFUNCS, array_function, array_ufunc
+
+
+def _refuse(what):
+    def method(self, *a, **k):
+        raise ConcretizationError(what)
+    return method
+
+
+def _setitem(self, idx, value):
+    raise InPlaceError("x[...] = value")
+
+
+def _getitem(self, idx):
+    return P.getitem(self, idx=idx)
+
+
+def _compare(ufunc):
+    return lambda self, other: ufunc(primal(self), primal(other))
+
+
+def _install_operators():
+    B = Box
+    B.__array_ufunc__ = array_ufunc
+    B.__array_function__ = array_function
+    B.__add__ = lambda s, o: P.add(s, o)
+    B.__radd__ = lambda s, o: P.add(o, s)
+    B.__sub__ = lambda s, o: P.subtract(s, o)
+    B.__rsub__ = lambda s, o: P.subtract(o, s)
+    B.__mul__ = lambda s, o: P.multiply(s, o)
+    B.__rmul__ = lambda s, o: P.multiply(o, s)
+    B.__truediv__ = lambda s, o: P.divide(s, o)
+    B.__rtruediv__ = lambda s, o: P.divide(o, s)
+    B.__pow__ = lambda s, o: P.power(s, o)
+    B.__rpow__ = lambda s, o: P.power(o, s)
+    B.__matmul__ = lambda s, o: matmul(s, o)
+    B.__rmatmul__ = lambda s, o: matmul(o, s)
+    B.__neg__ = lambda s: P.negative(s)
+    B.__pos__ = lambda s: s
+    B.__floordiv__ = lambda s, o: np.floor_divide(primal(s), primal(o))
+    B.__lt__ = _compare(np.less)
+    B.__le__ = _compare(np.less_equal)
+    B.__gt__ = _compare(np.greater)
+    B.__ge__ = _compare(np.greater_equal)
+    B.__eq__ = _compare(np.equal)
+    B.__ne__ = _compare(np.not_equal)
+    B.__getitem__ = _getitem
+    B.__setitem__ = _setitem
+    B.__float__ = _refuse("float()")
+    B.__int__ = _refuse("int()")
+    B.__complex__ = _refuse("complex()")
+    B.__index__ = _refuse("using it as an index (operator.index)")
+    B.__array__ = _refuse("np.asarray() / np.array() (conversion to a plain ndarray)")
+    B.item = _refuse(".item()")
+    B.tolist = _refuse(".tolist()")
+    B.T = property(lambda s: transpose(s))
+    B.reshape = lambda s, *shape, order="C": reshape(
+        s, shape[0] if len(shape) == 1 else shape, order=order)
+    B.ravel = ravel
+    B.flatten = ravel
+    B.transpose = lambda s, *axes: transpose(
+        s, None if not axes else (axes[0] if len(axes) == 1 else axes))
+    B.squeeze = squeeze
+    B.sum = sum
+    B.mean = mean
+    B.dot = dot
+    B.astype = astype
+    B.swapaxes = swapaxes
+
+
+
+def _method(fn):
+    def method(self, *args, **kw):
+        return fn(self, *args, **kw)
+    method.__name__ = fn.__name__
+    return method
+
+
+def _refuse_in_place(name, fix):
+    def method(self, *a, **k):
+        raise InPlaceError(f"x.{name}(...) ({fix})")
+    return method
+
+
+def _iterate(self):
+    if not self.shape:
+        raise TypeError("iteration over a 0-d traced value")
+    for i in range(self.shape[0]):
+        yield P.getitem(self, idx=i)
+
+
+def _install_methods():
+    """ndarray methods on boxes, each one the NumPy function of the same name."""
+    B = Box
+    for name, fn in {
+        "prod": np.prod, "max": np.max, "min": np.min, "std": np.std, "var": np.var,
+        "cumsum": np.cumsum, "cumprod": np.cumprod,
+        "diagonal": np.diagonal, "repeat": np.repeat, "take": np.take, "clip": np.clip,
+        "round": np.round, "argmax": np.argmax, "argmin": np.argmin,
+        "argsort": np.argsort, "nonzero": np.nonzero, "all": np.all, "any": np.any,
+        "copy": np.copy, "compress": np.compress, "conj": np.conjugate,
+        "conjugate": np.conjugate, "searchsorted": np.searchsorted, "trace": np.trace,
+    }.items():
+        setattr(B, name, _method(fn))
+    for name, fix in {
+        "sort": "use y = np.sort(x)", "fill": "use np.full_like(x, value)",
+        "put": "use np.where", "partition": "use y = np.partition(x, kth)",
+        "resize": "use np.reshape or np.resize", "itemset": "use np.where",
+        "setfield": "build a new array",
+    }.items():
+        setattr(B, name, _refuse_in_place(name, fix))
+    B.__iter__ = _iterate
+    B.__mod__ = lambda s, o: np.remainder(s, o)
+    B.__rmod__ = lambda s, o: np.remainder(o, s)
+    B.__abs__ = lambda s: (COMPLEX_UFUNCS[np.absolute](s) if dtype_of(s).kind == "c"
+                           else P.absolute(s))
+    B.__round__ = lambda s, ndigits=None: (round(primal(s)) if ndigits is None
+                                          else round(primal(s), ndigits))
+
+
+# ------------------------------------------------------------------------------------
+# Reverse mode's fast paths on Tracer
+# ------------------------------------------------------------------------------------
+_ufunc_ops = {None: -1}  # ufunc -> fast one-operand op; None -> the table size they follow
+
+
+def _tracer_array_ufunc(self, ufunc, method, *inputs, **kwargs):
+    """np.sin(tracer) and the other one-operand ufuncs served by an elementwise row with
+    a math implementation: the scalar entry recorded inline (``fastops.unary_op``) for a
+    float; everything else goes to NumPy dispatch."""
+    if method == "__call__" and not kwargs and len(inputs) == 1 \
+            and type(self.value) is not np.ndarray:
+        if _ufunc_ops[None] != len(P.TABLE):
+            _refresh_ufunc_ops()
+        op = _ufunc_ops.get(ufunc)
+        if op is not None:
+            return op(self)
+    return array_ufunc(self, ufunc, method, *inputs, **kwargs)
+
+
+_tracer_array_ufunc.slow = array_ufunc     # for tests that compare the two
+
+
+def _refresh_ufunc_ops():
+    """A fast op for each ufunc that NumPy dispatch serves with a one-operand row."""
+    global _ufunc_ops
+    registry.refresh()
+    ops = {None: len(P.TABLE)}
+    for ufunc, prim in registry.UFUNCS.items():
+        if (isinstance(prim, P.Elementwise) and prim.nin == 1 and prim.scalar is not None
+                and not prim.nondiff and ufunc not in registry.ZERO_DERIVATIVE_UFUNCS):
+            def slow(self, ufunc=ufunc):
+                return array_ufunc(self, ufunc, "__call__", self)
+            ops[ufunc] = fastops.unary_op(prim, slow)
+    _ufunc_ops = ops        # one rebinding: other threads see the old map or the new one
+
+
+def _install_fast_operators():
+    for name, fn in fastops.operators().items():
+        setattr(Tracer, name, fn)
+    Tracer.__array_ufunc__ = _tracer_array_ufunc
+
+
+def install():
+    """Install the operators and methods on Box, then Tracer's fast paths."""
+    _install_operators()
+    _install_methods()
+    _install_fast_operators()

@@ -1,0 +1,17 @@
+"""Every primitive of the table with its derivative rules.
+
+``structural`` holds the linear and structural rows (sums, views, indexing, joining,
+matmul, complex parts), each a JVP and its transpose; ``elementwise`` the rows with one
+partial per operand. The NumPy families (``dualad.numpy``) compose these.
+"""
+from ..core import TABLE, Primitive, register
+from .structural import (align, broadcast_to, cast, concatenate, conjugate, getitem, imag,
+                         is_vector_product, matmul, moveaxis_, norm_axes, project, real, reshape,
+                         scatter_add, sum_, transpose, unbroadcast)
+from .elementwise import (Elementwise, MINUS_ONE, ONE, RELEASE_MIN_SIZE, absolute, add, arccos, arccosh,
+                          arcsin, arcsinh, arctan, arctan2, arctanh, arguments_read, cbrt, cos, cosh,
+                          deg2rad, degrees, divide, exp, exp2, expm1, expression, fabs, float_power, fmax,
+                          fmin, fmod, hypot, log, log10, log1p, log2, logaddexp, logaddexp2, maximum,
+                          minimum, multiply, negative, power, rad2deg, radians, reciprocal, released,
+                          remainder, sample_operands, scale, sign, sin, sinc, sinh, sqrt, square,
+                          subtract, tan, tanh, where)

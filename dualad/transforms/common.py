@@ -1,0 +1,120 @@
+"""What every transform shares: inputs selected by argnums and flattened from containers,
+outputs split from their aux and stripped of a finished trace's boxes, derivatives shaped
+like their primals, Jacobian blocks assembled per input leaf."""
+import functools
+import math
+
+import numpy as np
+
+from ..core import Box, as_input, dtype_of, primal, shape_of
+from ..core.tree import flatten, unflatten
+from ..cost.model import DEFAULT_CHUNK  # noqa: F401  (the transforms' chunk size)
+
+
+
+def like(g, x):
+    """A derivative shaped and typed like the primal ``x`` (zeros if ``g`` is None)."""
+    if type(g) is np.ndarray and type(x) is np.ndarray and g.dtype == x.dtype:
+        return g
+    if g is None:
+        g = np.zeros(shape_of(x), dtype=dtype_of(x))
+    if isinstance(g, Box):
+        return g
+    if isinstance(primal(x), (float, complex)) and not isinstance(primal(x), np.generic):
+        return type(primal(x))(g if np.ndim(g) == 0 else np.reshape(g, ()))
+    g = np.asarray(g)
+    dt = dtype_of(x)
+    return g.astype(dt, copy=False) if g.dtype != dt else g
+
+
+def normalize_argnums(argnums, nargs):
+    if type(argnums) is int and 0 <= argnums < nargs:
+        return True, (argnums,)
+    single = isinstance(argnums, int)
+    nums = (argnums,) if single else tuple(argnums)
+    for a in nums:
+        if not isinstance(a, int) or not -nargs <= a < nargs:
+            raise ValueError(f"argnums={argnums!r} is out of range for a function called "
+                             f"with {nargs} positional argument(s)")
+    return single, tuple(a % nargs for a in nums)
+
+
+def selected(args, argnums):
+    """(leaves of the differentiated arguments, a function rebuilding the args from leaves)."""
+    single, nums = normalize_argnums(argnums, len(args))
+    # One argument is flattened on its own (a bare array is then one leaf, no walk).
+    leaves, treedef = flatten(args[nums[0]] if single else tuple(args[i] for i in nums))
+    leaves = [as_input(x) for x in leaves]
+
+    def rebuild(new_leaves):
+        chosen = unflatten(treedef, new_leaves)
+        out = list(args)
+        if single:
+            out[nums[0]] = chosen
+        else:
+            for i, v in zip(nums, chosen):
+                out[i] = v
+        return tuple(out)
+
+    def structure(per_leaf):
+        return unflatten(treedef, per_leaf)
+
+    return leaves, rebuild, structure
+
+
+def split_aux(out, has_aux):
+    if not has_aux:
+        return out, None
+    if not (isinstance(out, (tuple, list)) and len(out) == 2):
+        raise TypeError("has_aux=True requires the function to return a pair (output, aux)")
+    return out[0], out[1]
+
+
+def strip(trace, x):
+    """The value of ``x`` at ``trace``'s level (boxes of other traces pass through)."""
+    return x.value if isinstance(x, Box) and x._trace is trace else x
+
+
+def strip_tree(trace, tree):
+    if tree is None:
+        return None
+    leaves, treedef = flatten(tree)
+    return unflatten(treedef, [strip(trace, x) for x in leaves])
+
+
+def concrete(x):
+    return float(x) if isinstance(x, np.float64) else x
+
+
+def assemble(columns, out_shape, in_leaves, first_axis):
+    """Split stacked Jacobian columns into one block per input leaf: out.shape + in.shape."""
+    blocks, offset = [], 0
+    for x in in_leaves:
+        shape = shape_of(x)
+        size = math.prod(shape)
+        if first_axis:   # columns: (n,) + out_shape
+            c = columns[offset:offset + size]
+            c = np.moveaxis(c, 0, -1) if not isinstance(c, Box) else move_first_last(c)
+        else:            # rows: out_shape + (n,)
+            c = columns[..., offset:offset + size]
+        blocks.append(c.reshape(tuple(out_shape) + tuple(shape)))
+        offset += size
+    return blocks
+
+
+def move_first_last(c):
+    nd = c.ndim
+    return c.transpose(tuple(range(1, nd)) + (0,))
+
+
+def cat(parts):
+    if len(parts) == 1:
+        return parts[0]
+    return np.concatenate(parts, axis=0)
+
+
+def wraps(g, f):
+    try:
+        return functools.wraps(f)(g)
+    except (AttributeError, TypeError):
+        return g
