@@ -5,21 +5,16 @@ import time
 
 import numpy as np
 
-from ..core import Box, shape_of
+from ..core import Box, dtype_of, shape_of
 from ..core.tree import flatten, unflatten
-from ..cost.model import FORWARD, REVERSE
-from ..cost.work import Work, tape_work
+from ..cost.model import DEFAULT_CHUNK, FORWARD, REVERSE
+from ..cost.work import Work, size_of, tape_work
 from ..modes.forward import Dual, ForwardTrace
-from ..transforms.common import (DEFAULT_CHUNK, assemble, selected, split_aux, strip,
-                                 strip_tree, wraps)
+from ..transforms.common import assemble, selected, split_aux, strip, strip_tree, wraps
 from ..transforms.forward import jacfwd
 from ..transforms.reverse import Recording, batched_sweep, jacobian_from, jacrev
-from .machine import model_of, settings_var
-from .policy import Decision, Profile, plan
-from ..cost.work import size_of
-from .machine import machine_model
-from ..core import dtype_of
-from .policy import DRIFT, RECHECKS, REPLAN, profiles_of, remember
+from .machine import machine_model, model_of, settings_var
+from .policy import DRIFT, RECHECKS, REPLAN, Decision, Profile, plan, profiles_of, remember
 
 now = time.perf_counter
 

@@ -10,10 +10,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..cost.model import CostModel
-from ..cost.work import tape_work
+from ..cost.work import size_of, tape_work
 from ..transforms.forward import jacfwd
 from ..transforms.reverse import Recording, batched_sweep, jacobian_from
-from ..cost.work import size_of
 
 now = time.perf_counter
 

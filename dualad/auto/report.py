@@ -1,21 +1,18 @@
 """``explain(f, x)``: n, m, the passes of each mode, their estimated (and measured)
 times, the tape's memory, and the choice with its reason."""
-import time
 import math
+import time
 from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..cost.model import FORWARD, REVERSE
-from ..cost.work import tape_memory, tape_work
-from ..transforms.common import DEFAULT_CHUNK
+from ..cost.model import DEFAULT_CHUNK, FORWARD, REVERSE, CostModel, sweep_rows
+from ..cost.work import Work, generic_nodes, tape_memory, tape_work
 from ..transforms.forward import jacfwd
 from ..transforms.reverse import Recording, jacrev
-from .machine import model_of, settings_var
 from .choose import inputs_of, out_size
-from ..cost.work import Work, generic_nodes
+from .machine import model_of, settings_var
 from .policy import Profile, ms_text, other_mode, passes_text, profiles_of, reason_text, remember
-from ..cost.model import CostModel, sweep_rows
 
 now = time.perf_counter
 

@@ -5,9 +5,9 @@ import numpy as np
 
 from ..core import Box, as_input, dtype_of, primal, shape_of
 from ..core.tree import flatten, unflatten
+from ..cost import DEFAULT_CHUNK
 from ..modes.forward import Dual, ForwardTrace
-from .common import (DEFAULT_CHUNK, assemble, cat, concrete, like, selected, split_aux,
-                     strip, strip_tree, wraps)
+from .common import assemble, cat, concrete, like, selected, split_aux, strip, strip_tree, wraps
 
 
 def jvp(f, primals, tangents, has_aux=False):

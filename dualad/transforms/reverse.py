@@ -14,8 +14,7 @@ from ..core.tree import flatten, unflatten
 from ..cost import Work, sweep_rows
 from ..modes.forward import Dual, ForwardTrace
 from ..modes.reverse import ReverseTrace, sweep
-from .common import (DEFAULT_CHUNK, cat, concrete, like, selected, split_aux, strip,
-                     strip_tree, wraps)
+from .common import cat, concrete, like, selected, split_aux, strip, strip_tree, wraps
 
 
 class Recording:
