@@ -609,7 +609,7 @@ def test_scipy_trust_ncg_solves_rosenbrock_50():
 
 
 # ------------------------------------------------------------------------------------
-# SEEDS worked examples B, C, D, F through the functional API
+# Worked textbook examples (a scalar function, backprop by hand in an MLP with weight decay, a symbolic derivative) through the functional API
 # ------------------------------------------------------------------------------------
 def test_seed_b():
     f = lambda x, y: x * y + np.sin(x)   # noqa: E731

@@ -132,5 +132,5 @@ def crossover_sweep(cells, repeat=7, progress=None, seed=0, clock="wall"):
     return rows
 
 
-#: The jac_sweep cells of the benchmarks (issue 5).
+#: The jac_sweep cells of the benchmarks.
 JAC_SWEEP = ((1, 1000), (10, 1000), (100, 100), (1000, 10), (1000, 1))
