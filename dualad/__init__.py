@@ -17,7 +17,7 @@ from .transforms import (check_grads, grad, hessian, hvp, jacfwd, jacrev, jvp, p
                          stop_gradient, value_and_grad, vjp)
 from . import optim  # noqa: E402  (dualad.optim.SGD, Adam, AdamW)
 
-__version__ = "0.1.0"
+from ._version import __version__  # noqa: E402  (from the package metadata)
 
 __all__ = [
     "Dual", "Tracer", "Primitive", "primitive", "primal", "stop_gradient",
