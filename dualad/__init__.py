@@ -17,7 +17,7 @@ from .transforms import (check_grads, grad, hessian, hvp, jacfwd, jacrev, jvp, p
                          stop_gradient, value_and_grad, vjp)
 from . import optim  # noqa: E402  (dualad.optim.SGD, Adam, AdamW)
 
-from ._version import __version__  # noqa: E402  (from the package metadata)
+from ._version import VERSION as __version__  # noqa: E402  (from the package metadata)
 
 __all__ = [
     "Dual", "Tracer", "Primitive", "primitive", "primal", "stop_gradient",

@@ -1,7 +1,7 @@
-"""The version dualad reports: the one in the installed distribution's metadata."""
+"""The version dualad reports (``dualad.__version__``): the installed distribution's metadata."""
 from importlib import metadata
 
 try:
-    __version__ = metadata.version("dualad")
+    VERSION = metadata.version("dualad")
 except metadata.PackageNotFoundError:      # a source tree used without being installed
-    __version__ = "0+unknown"
+    VERSION = "0+unknown"
