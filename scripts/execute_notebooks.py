@@ -5,7 +5,7 @@
 Each notebook runs in a fresh kernel of this Python, from a temporary copy (files it writes
 land there), under MPLBACKEND=Agg as in the tests: a notebook shows its figures only if it
 selects the inline backend itself (``%matplotlib inline`` in its first cell), which
-tests/test_notebooks.py checks. Needs the ``notebooks`` extra.
+tests/project/test_notebooks.py checks. Needs the ``notebooks`` extra.
 """
 import os
 import shutil

@@ -1,6 +1,6 @@
 """The documentation: every ```python block of the docs pages runs, and the site builds.
 
-Each page's blocks run in order in one namespace (as in tests/test_readme.py), in a
+Each page's blocks run in order in one namespace (as in tests/project/test_readme.py), in a
 temporary directory. The site is built by ``mkdocs build --strict`` (a broken reference,
 a missing page or a docstring mkdocstrings cannot parse fails), and its API reference must
 cover every name of ``dualad.__all__``. Building needs the ``docs`` extra.

@@ -24,7 +24,7 @@ import pytest
 
 pytestmark = pytest.mark.packaging
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 # what a distribution is made of (pyproject.toml names README and LICENSE)
 SOURCES = ["pyproject.toml", "README.md", "LICENSE", "CHANGELOG.md", "dualad"]
 PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
