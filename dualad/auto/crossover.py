@@ -93,7 +93,7 @@ class SweepRow:
     auto: float
     auto_mode: str          # what auto ran on its last call
     auto_basis: str
-    paired: float = None    # median over rounds of auto / the better fixed mode that round
+    paired: float | None = None  # median over rounds of auto / that round's better mode
 
     @property
     def best(self):
