@@ -13,6 +13,7 @@ Values outside the support give scipy's values (logpdf -inf, cdf 0 or 1), invali
 parameters (scale <= 0, ...) nan; no derivative flows through those masks.
 """
 import math
+import sys
 
 import numpy as np
 
@@ -438,3 +439,8 @@ class _Dirichlet:
 
 multivariate_normal = _MultivariateNormal()
 dirichlet = _Dirichlet()
+
+# autograd's distributions are modules (``import autograd.scipy.stats.norm as norm``): the
+# same import of dualad.scipy.stats.norm finds the distribution object here.
+for _name in __all__:
+    sys.modules[f"{__name__}.{_name}"] = globals()[_name]
