@@ -220,3 +220,17 @@ def test_dirichlet():
     ad.check_grads(lambda x, a: ds.dirichlet.logpdf(x, a), (x[:2], alpha), order=2)
     with pytest.raises(ValueError):
         ds.dirichlet.logpdf([0.5, 0.6, 0.1], alpha)
+
+
+@pytest.mark.parametrize("name", ["norm", "expon", "laplace", "cauchy", "uniform", "lognorm"])
+def test_ppf_derivatives(name):
+    params = {k: v for k, v in DERIVATIVE_PARAMS[name].items()}
+    q = np.array([0.15, 0.4, 0.8])     # none at laplace's kink at 1/2
+    names = list(params)
+
+    def f(q, *values):
+        return getattr(ds, name).ppf(q, **dict(zip(names, values)))
+    ad.check_grads(f, (q,) + tuple(float(v) for v in params.values()), order=2)
+    # the inverse of the cdf
+    x = getattr(ds, name).ppf(q, **params)
+    np.testing.assert_allclose(getattr(ds, name).cdf(x, **params), q, rtol=1e-12)
