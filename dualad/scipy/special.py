@@ -1,7 +1,7 @@
 """``scipy.special`` for traced values: a drop-in for ``import scipy.special``.
 
 SciPy's special functions are ufuncs, and dualad differentiates them through NumPy
-dispatch (their rows are in the primitive table, dualad/special_rows.py): they are
+dispatch (their rows are in the primitive table, dualad/rules/special.py): they are
 re-exported unchanged. The Python-level functions that call ``np.asarray`` first
 (``logsumexp``, ``softmax``, ``log_softmax``, ``polygamma``, ``multigammaln``, ``zeta``)
 are written here with NumPy calls dualad differentiates, to scipy's signatures.
@@ -20,9 +20,8 @@ from scipy.special import (  # noqa: E402  (ufuncs: their rows serve traced valu
     expit, logit, log_expit, xlogy, xlog1py, entr, rel_entr, kl_div, i0, i1, i0e, i1e, iv, ive,
     jv, yv, kv, kve, j0, j1, y0, y1, k0, k1, k0e, k1e, exp1, expi, expn, spence, sinc, softplus)
 import scipy.special as _scipy_special  # noqa: E402
-from .. import special_rows as _rows  # noqa: E402
-from ..core import Box, primal  # noqa: E402
-from ..errors import NotDifferentiableError  # noqa: E402
+from ..rules import special as _rows  # noqa: E402
+from ..core import Box, NotDifferentiableError, primal  # noqa: E402
 
 jn = jv
 polygamma = _rows.polygamma     # scipy's is a Python function: the row itself

@@ -22,7 +22,7 @@ from ._scipy import require_scipy
 require_scipy("dualad.scipy.stats")
 
 from scipy import special as sc  # noqa: E402  (ufuncs: their rows serve traced values)
-from .. import special_rows as _rows  # noqa: E402,F401  (the rows those ufuncs need)
+from ..rules import special as _rows  # noqa: E402,F401  (the rows those ufuncs need)
 from ..core import Box, primal  # noqa: E402
 
 __all__ = ["norm", "t", "gamma", "beta", "expon", "laplace", "cauchy", "chi2", "lognorm",
