@@ -75,6 +75,9 @@ gamma = _row("gamma", sc.gamma, "x", lambda x, o: o * digamma(x), domain=(POSITI
 gammaln = _row("gammaln", sc.gammaln, "x", lambda x, o: digamma(x), domain=(POSITIVE,))
 loggamma = _row("loggamma", sc.loggamma, "x", lambda x, o: digamma(x), domain=(POSITIVE,))
 rgamma = _row("rgamma", sc.rgamma, "x", lambda x, o: -o * digamma(x), domain=(POSITIVE,))
+gammasgn = _row("gammasgn", sc.gammasgn, "x", lambda x, o: 0.0 * x, domain=(POSITIVE,),
+                kink="piecewise constant (+1 or -1, jumping at 0, -1, -2, ...): derivative 0 "
+                     "everywhere")
 digamma = _row("digamma", sc.digamma, "x", lambda x, o: polygamma(1, x),
                domain=(POSITIVE,))
 # scipy.special.polygamma is a Python function (np.asarray first): dualad.scipy.special
@@ -168,6 +171,8 @@ kve = _row("kve", sc.kve, "v x", None,
            domain=(ORDERS, POSITIVE))
 j0 = _row("j0", sc.j0, "x", lambda x, o: -j1(x))
 j1 = _row("j1", sc.j1, "x", lambda x, o: 0.5 * (j0(x) - jv(2.0, x)))
+yn = _row("yn", sc.yn, "n x", None, lambda n, x, o: 0.5 * (yv(n - 1.0, x) - yv(n + 1.0, x)),
+          domain=([0, 1, 2, 3], POSITIVE))
 y0 = _row("y0", sc.y0, "x", lambda x, o: -y1(x), domain=(POSITIVE,))
 y1 = _row("y1", sc.y1, "x", lambda x, o: 0.5 * (y0(x) - yv(2.0, x)), domain=(POSITIVE,))
 k0 = _row("k0", sc.k0, "x", lambda x, o: -k1(x), domain=(POSITIVE,))

@@ -15,10 +15,10 @@ from ._scipy import require_scipy
 require_scipy("dualad.scipy.special")
 
 from scipy.special import (  # noqa: E402  (ufuncs: their rows serve traced values)
-    gamma, gammaln, loggamma, rgamma, digamma, psi, beta, betaln, gammainc, gammaincc,
+    gamma, gammaln, loggamma, gammasgn, rgamma, digamma, psi, beta, betaln, gammainc, gammaincc,
     betainc, erf, erfc, erfi, erfcx, erfinv, erfcinv, dawsn, ndtr, log_ndtr, ndtri, stdtr,
     expit, logit, log_expit, xlogy, xlog1py, entr, rel_entr, kl_div, i0, i1, i0e, i1e, iv, ive,
-    jv, yv, kv, kve, j0, j1, y0, y1, k0, k1, k0e, k1e, exp1, expi, expn, spence, sinc, softplus)
+    jv, yv, yn, kv, kve, j0, j1, y0, y1, k0, k1, k0e, k1e, exp1, expi, expn, spence, sinc, softplus)
 import scipy.special as _scipy_special  # noqa: E402
 from ..rules import special as _rows  # noqa: E402
 from ..core import Box, NotDifferentiableError, primal  # noqa: E402
@@ -27,12 +27,12 @@ jn = jv
 polygamma = _rows.polygamma     # scipy's is a Python function: the row itself
 
 __all__ = [
-    "gamma", "gammaln", "loggamma", "rgamma", "digamma", "psi", "polygamma", "multigammaln",
-    "beta", "betaln", "gammainc", "gammaincc", "betainc", "zeta", "erf", "erfc", "erfi",
-    "erfcx", "erfinv", "erfcinv", "dawsn", "ndtr", "log_ndtr", "ndtri", "stdtr", "expit",
-    "logit", "log_expit", "xlogy", "xlog1py", "entr", "rel_entr", "kl_div", "i0", "i1",
-    "i0e", "i1e", "iv", "ive", "jv", "jn", "yv", "kv", "kve", "j0", "j1", "y0", "y1", "k0",
-    "k1", "k0e", "k1e", "exp1", "expi", "expn", "spence", "sinc", "softplus", "logsumexp",
+    "gamma", "gammaln", "loggamma", "gammasgn", "rgamma", "digamma", "psi", "polygamma",
+    "multigammaln", "beta", "betaln", "gammainc", "gammaincc", "betainc", "zeta", "erf", "erfc",
+    "erfi", "erfcx", "erfinv", "erfcinv", "dawsn", "ndtr", "log_ndtr", "ndtri", "stdtr",
+    "expit", "logit", "log_expit", "xlogy", "xlog1py", "entr", "rel_entr", "kl_div", "i0", "i1",
+    "i0e", "i1e", "iv", "ive", "jv", "jn", "yv", "yn", "kv", "kve", "j0", "j1", "y0", "y1",
+    "k0", "k1", "k0e", "k1e", "exp1", "expi", "expn", "spence", "sinc", "softplus", "logsumexp",
     "softmax", "log_softmax",
 ]
 

@@ -54,10 +54,13 @@ def _masked(inside, value, outside):
 
 
 class _Distribution:
-    """Parameters as scipy takes them: shapes, then loc (and scale), by position or name."""
+    """Parameters as scipy takes them: shapes, then loc (and scale), by position or name.
+    ``constant_in_cdf``: the shapes the distribution functions (cdf, sf, their logs) take
+    no derivative in (their special function has them as an order)."""
 
     shapes = ()
     scaled = True
+    constant_in_cdf = ()
 
     def _bind(self, args, kw, method):
         names = self.shapes + (("loc", "scale") if self.scaled else ("loc",))
@@ -92,7 +95,7 @@ class _Frozen:
 
     def __getattr__(self, method):
         fn = getattr(self.dist, method)
-        return lambda x: fn(x, *self.args, **self.kw)
+        return lambda *x: fn(*x, *self.args, **self.kw)
 
 
 class _Continuous(_Distribution):
@@ -188,7 +191,7 @@ norm = _continuous(
     _sf=lambda z: sc.ndtr(-z), _logsf=lambda z: sc.log_ndtr(-z),
     _ppf=lambda q: sc.ndtri(q))
 t = _continuous(
-    "t", shapes=("df",), _valid=lambda df: df > 0,
+    "t", shapes=("df",), constant_in_cdf=("df",), _valid=lambda df: df > 0,
     _logpdf=lambda z, df: (sc.gammaln(0.5 * (df + 1.0)) - sc.gammaln(0.5 * df)
                            - 0.5 * (np.log(df) + _LOG_PI)
                            - 0.5 * (df + 1.0) * np.log1p(z * z / df)),
@@ -223,17 +226,17 @@ uniform = _continuous(
     _logpdf=lambda z: 0.0 * z,
     _cdf=lambda z: z, _sf=lambda z: 1.0 - z, _ppf=lambda q: q)
 gamma = _continuous(
-    "gamma", shapes=("a",), lower=0.0, inner=1.0, _valid=lambda a: a > 0,
+    "gamma", shapes=("a",), constant_in_cdf=("a",), lower=0.0, inner=1.0, _valid=lambda a: a > 0,
     _logpdf=lambda z, a: sc.xlogy(a - 1.0, z) - z - sc.gammaln(a),
     _cdf=lambda z, a: sc.gammainc(a, z), _sf=lambda z, a: sc.gammaincc(a, z))
 chi2 = _continuous(
-    "chi2", shapes=("df",), lower=0.0, inner=1.0, _valid=lambda df: df > 0,
+    "chi2", shapes=("df",), constant_in_cdf=("df",), lower=0.0, inner=1.0, _valid=lambda df: df > 0,
     _logpdf=lambda z, df: (sc.xlogy(0.5 * df - 1.0, z) - 0.5 * z - sc.gammaln(0.5 * df)
                            - 0.5 * df * math.log(2.0)),
     _cdf=lambda z, df: sc.gammainc(0.5 * df, 0.5 * z),
     _sf=lambda z, df: sc.gammaincc(0.5 * df, 0.5 * z))
 beta = _continuous(
-    "beta", shapes=("a", "b"), lower=0.0, upper=1.0, inner=0.5,
+    "beta", shapes=("a", "b"), constant_in_cdf=("a", "b"), lower=0.0, upper=1.0, inner=0.5,
     _valid=lambda a, b: (a > 0) & (b > 0),
     _logpdf=lambda z, a, b: (sc.xlogy(a - 1.0, z) + sc.xlog1py(b - 1.0, -z)
                              - sc.betaln(a, b)),
@@ -325,7 +328,7 @@ poisson = _discrete(
     _logpmf=lambda k, mu: sc.xlogy(k, mu) - mu - sc.gammaln(k + 1.0),
     _cdf=lambda k, mu: sc.gammaincc(k + 1.0, mu), _sf=lambda k, mu: sc.gammainc(k + 1.0, mu))
 binom = _discrete(
-    "binom", shapes=("n", "p"), _valid=lambda n, p: (n >= 0) & (p >= 0) & (p <= 1),
+    "binom", shapes=("n", "p"), constant_in_cdf=("n",), _valid=lambda n, p: (n >= 0) & (p >= 0) & (p <= 1),
     _upper=lambda n, p: n, _logpmf=_binom_logpmf,
     _cdf=lambda k, n, p: sc.betainc(n - k, k + 1.0, 1.0 - p),
     _sf=lambda k, n, p: sc.betainc(k + 1.0, n - k, p))
@@ -334,7 +337,7 @@ bernoulli = _discrete(
     _upper=lambda p: 1.0, _logpmf=lambda k, p: _binom_logpmf(k, 1.0, p),
     _cdf=lambda k, p: 1.0 - p, _sf=lambda k, p: p)
 nbinom = _discrete(
-    "nbinom", shapes=("n", "p"), _valid=lambda n, p: (n > 0) & (p > 0) & (p <= 1),
+    "nbinom", shapes=("n", "p"), constant_in_cdf=("n",), _valid=lambda n, p: (n > 0) & (p > 0) & (p <= 1),
     _logpmf=lambda k, n, p: (sc.gammaln(n + k) - sc.gammaln(n) - sc.gammaln(k + 1.0)
                              + sc.xlogy(n, p) + sc.xlog1py(k, -p)),
     _cdf=lambda k, n, p: sc.betainc(n, k + 1.0, p),
@@ -345,8 +348,10 @@ nbinom = _discrete(
 # Multivariate
 # ------------------------------------------------------------------------------------
 class _MultivariateNormal:
-    """``logpdf(x, mean=None, cov=1, allow_singular=False)`` and ``pdf``, as scipy:
-    x's last axis holds the components (a 1-D x of a 1-D distribution is n points)."""
+    """``logpdf(x, mean=None, cov=1, allow_singular=False)``, ``pdf`` and
+    ``entropy(mean=None, cov=1)``, as scipy: x's last axis holds the components (a 1-D x
+    of a 1-D distribution is n points); cov's lower triangle is read (the derivative in
+    cov is that of the function scipy computes, not symmetrized)."""
 
     name = "multivariate_normal"
 
@@ -409,6 +414,12 @@ class _MultivariateNormal:
 
     def pdf(self, x, mean=None, cov=1, allow_singular=False):
         return np.exp(self.logpdf(x, mean, cov, allow_singular))
+
+    def entropy(self, mean=None, cov=1, allow_singular=False):
+        """The differential entropy (a nonsingular cov: its Cholesky factor)."""
+        _, cov, dim = self._parameters(mean, cov)
+        log_det = 2.0 * np.sum(np.log(np.diagonal(np.linalg.cholesky(cov))))
+        return _result(0.5 * (dim * (1.0 + 2.0 * _LOG_SQRT_2PI) + log_det))
 
 
 class _Dirichlet:

@@ -194,6 +194,7 @@ KINKS = {
     "fmod": None,
     "i0e": None,          # scipy.special rows: domain "nonzero" keeps away from |x|'s kink
     "i1e": None,
+    "gammasgn": None,     # its domain (x > 0) has no jump
 }
 
 
@@ -891,6 +892,7 @@ KINK_CONVENTIONS = {
     # scipy.special: e^-|x| I_n(x) with sign(0) = 0 (i0e: one-sided slopes -1, +1)
     "i0e": [((0.0,), [0.0])],
     "i1e": [((0.0,), [0.5])],
+    "gammasgn": [((0.0,), [0.0]), ((-1.0,), [0.0]), ((-1.5,), [0.0])],
 }
 
 

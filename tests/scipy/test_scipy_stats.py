@@ -110,7 +110,6 @@ DERIVATIVE_PARAMS = {
     "beta": dict(a=2.0, b=3.0, loc=-1.0, scale=3.0),
     "lognorm": dict(s=0.7, loc=-1.5, scale=1.2),
 }
-CDF_ORDER_SHAPES = {"t": ["df"], "gamma": ["a"], "chi2": ["df"], "beta": ["a", "b"]}
 
 
 @pytest.mark.parametrize("method", CONTINUOUS_METHODS)
@@ -119,7 +118,7 @@ def test_continuous_derivatives(name, method):
     params = dict(DERIVATIVE_PARAMS[name])
     fixed = {}
     if method not in ("logpdf", "pdf"):
-        fixed = {k: params.pop(k) for k in CDF_ORDER_SHAPES.get(name, [])}
+        fixed = {k: params.pop(k) for k in getattr(ds, name).constant_in_cdf}
     names = list(params)
 
     def f(x, *values):
@@ -127,15 +126,22 @@ def test_continuous_derivatives(name, method):
     ad.check_grads(f, (XS,) + tuple(float(v) for v in params.values()), order=2)
 
 
-@pytest.mark.parametrize("name, method, shape", [
-    ("gamma", "cdf", "a"), ("beta", "sf", "b"), ("t", "cdf", "df"), ("chi2", "logsf", "df"),
-    ("binom", "cdf", "n"), ("nbinom", "sf", "n")])
-def test_shape_parameters_of_distribution_functions_raise(name, method, shape):
-    params = dict(DERIVATIVE_PARAMS.get(name) or dict(n=5.0, p=0.3))
+CONSTANT_IN_CDF = [(name, shape) for name in sorted(ds.__all__)
+                   for shape in getattr(getattr(ds, name), "constant_in_cdf", ())]
+
+
+@pytest.mark.parametrize("method", ["cdf", "sf", "logcdf", "logsf"])
+@pytest.mark.parametrize("name, shape", CONSTANT_IN_CDF)
+def test_shape_parameters_of_distribution_functions_raise(name, shape, method):
+    params = dict(DERIVATIVE_PARAMS.get(name) or DISCRETE_DERIVATIVE_PARAMS[name])
     value = params.pop(shape)
     dist = getattr(ds, name)
     with pytest.raises(ad.NotDifferentiableError, match="with respect to"):
         ad.grad(lambda s: getattr(dist, method)(1.0, **{shape: s}, **params))(value)
+
+
+def test_which_shapes_are_constant_in_cdf():
+    assert {n for n, _ in CONSTANT_IN_CDF} == {"t", "gamma", "chi2", "beta", "binom", "nbinom"}
 
 
 DISCRETE_DERIVATIVE_PARAMS = {
@@ -144,7 +150,6 @@ DISCRETE_DERIVATIVE_PARAMS = {
     "bernoulli": dict(p=0.3),
     "nbinom": dict(n=2.5, p=0.4),
 }
-DISCRETE_ORDER_SHAPES = {"binom": ["n"], "nbinom": ["n"]}
 
 
 @pytest.mark.parametrize("method", DISCRETE_METHODS)
@@ -154,7 +159,7 @@ def test_discrete_derivatives(name, method):
     k = np.array([0.0, 1.0, 3.0]) if name != "bernoulli" else np.array([0.0, 1.0])
     fixed = {}
     if method not in ("logpmf", "pmf"):
-        fixed = {s: params.pop(s) for s in DISCRETE_ORDER_SHAPES.get(name, [])}
+        fixed = {s: params.pop(s) for s in getattr(ds, name).constant_in_cdf}
         k = k[k < 1] if name == "bernoulli" else k      # cdf 1 above the support: flat
     names = list(params)
 
@@ -207,6 +212,28 @@ def test_multivariate_normal_derivatives():
     # the gradient in x is -cov^-1 (x - mean)
     g = ad.grad(lambda x: ds.multivariate_normal.logpdf(x, MEAN, COV))(PTS[0])
     np.testing.assert_allclose(g, -np.linalg.solve(COV, PTS[0] - MEAN), rtol=1e-13)
+
+
+def test_multivariate_normal_cov_derivative_is_scipys():
+    # d logpdf / d cov_ij, each entry moved alone (scipy reads the lower triangle too):
+    # central differences of scipy's own function, h = 1e-6 (error ~1e-10)
+    g = ad.grad(lambda c: np.sum(ds.multivariate_normal.logpdf(PTS, MEAN, c)))(COV)
+    h = 1e-6
+    fd = np.zeros((3, 3))
+    for i in range(3):
+        for j in range(3):
+            e = np.zeros((3, 3))
+            e[i, j] = h
+            fd[i, j] = (np.sum(ss.multivariate_normal.logpdf(PTS, MEAN, COV + e)) - np.sum(
+                ss.multivariate_normal.logpdf(PTS, MEAN, COV - e))) / (2 * h)
+    np.testing.assert_allclose(g, fd, rtol=1e-7, atol=1e-8)
+
+
+def test_multivariate_normal_entropy():
+    _close(ds.multivariate_normal.entropy(MEAN, COV), ss.multivariate_normal.entropy(MEAN, COV))
+    _close(ds.multivariate_normal(MEAN, COV).entropy(), ss.multivariate_normal(MEAN, COV).entropy())
+    ad.check_grads(lambda f: ds.multivariate_normal.entropy(MEAN, f @ f.T + np.eye(3)), (F,),
+                   order=2)
 
 
 def test_dirichlet():
