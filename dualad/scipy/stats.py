@@ -128,19 +128,19 @@ class _Continuous(_Distribution):
         zs, inside = self._inside(z, zv)
         with np.errstate(divide="ignore", invalid="ignore"):
             r = _masked(inside, self._logpdf(zs, **p) - np.log(scale), -np.inf)
-        return _result(_masked(valid, r, np.nan))
+        return _result(_masked(valid & ~np.isnan(zv), r, np.nan))
 
     def pdf(self, x, *args, **kw):
         return np.exp(self.logpdf(x, *args, **kw))
 
     def _tail(self, method, x, args, kw, below, above):
         z, zv, scale, p, valid = self._standard(x, args, kw, method)
-        zs, inside = self._inside(z, zv, strict=True)
+        zs, _ = self._inside(z, zv, strict=True)
         with np.errstate(divide="ignore", invalid="ignore"):
             r = getattr(self, "_" + method)(zs, **p)
             r = _masked(zv > self.lower, r, below)
             r = _masked(zv < self.upper, r, above)
-        return _result(_masked(valid, r, np.nan))
+        return _result(_masked(valid & ~np.isnan(zv), r, np.nan))
 
     def cdf(self, x, *args, **kw):
         return self._tail("cdf", x, args, kw, 0.0, 1.0)
@@ -178,10 +178,14 @@ class _Continuous(_Distribution):
         return np.log(self._sf(z, **p))
 
 
-def _continuous(name, base=_Continuous, **methods):
+def _distribution(base, name, **methods):
     """A distribution from its standard-form methods (a class with one instance)."""
     attrs = {k: (staticmethod(v) if callable(v) else v) for k, v in methods.items()}
     return type(f"{name}_gen", (base,), attrs)(name)
+
+
+def _continuous(name, **methods):
+    return _distribution(_Continuous, name, **methods)
 
 
 norm = _continuous(
@@ -283,7 +287,7 @@ class _Discrete(_Distribution):
         inside = (kv == np.floor(kv)) & (kv >= self.lower) & (kv <= upper)
         with np.errstate(divide="ignore", invalid="ignore"):
             r = _masked(inside, self._logpmf(_masked(inside, k, self.inner), **p), -np.inf)
-        return _result(_masked(valid, r, np.nan))
+        return _result(_masked(valid & ~np.isnan(kv), r, np.nan))
 
     def pmf(self, k, *args, **kw):
         return np.exp(self.logpmf(k, *args, **kw))
@@ -296,7 +300,7 @@ class _Discrete(_Distribution):
             r = getattr(self, method)(_masked(inside, kf, self.inner), **p)
             r = _masked(kf >= self.lower, r, below)
             r = _masked(kf < upper, r, above)
-        return _result(_masked(valid, r, np.nan))
+        return _result(_masked(valid & ~np.isnan(kv), r, np.nan))
 
     def cdf(self, k, *args, **kw):
         return self._tail("_cdf", k, args, kw, 0.0, 1.0)
@@ -314,8 +318,7 @@ class _Discrete(_Distribution):
 
 
 def _discrete(name, **methods):
-    attrs = {k: (staticmethod(v) if callable(v) else v) for k, v in methods.items()}
-    return type(f"{name}_gen", (_Discrete,), attrs)(name)
+    return _distribution(_Discrete, name, **methods)
 
 
 def _binom_logpmf(k, n, p):

@@ -12,8 +12,8 @@ import dualad as ad  # noqa: E402
 import dualad.scipy.stats as ds  # noqa: E402
 
 ss = scipy_stats
-X = np.array([-1.5, -0.3, 0.0, 0.4, 0.9, 1.7, 2.5, np.inf, -np.inf])
-K = np.array([-1.0, 0.0, 1.0, 2.0, 2.5, 3.0, 5.0, 8.0])
+X = np.array([-1.5, -0.3, 0.0, 0.4, 0.9, 1.7, 2.5, np.inf, -np.inf, np.nan])
+K = np.array([-1.0, 0.0, 1.0, 2.0, 2.5, 3.0, 5.0, 8.0, np.nan])
 
 # name -> (shape parameters, loc and scale) for the value tests
 CONTINUOUS = {
