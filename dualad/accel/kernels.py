@@ -68,9 +68,10 @@ def _uses_vjp(prim):
 
 
 def candidates():
-    """Elementwise primitives with one or two operands: the ones a kernel can serve."""
+    """Elementwise primitives with one or two operands whose partials numba can compile:
+    the ones a kernel can serve."""
     return sorted(p.name for p in rules.TABLE.values()
-                  if isinstance(p, rules.Elementwise) and p.nin <= 2)
+                  if isinstance(p, rules.Elementwise) and p.nin <= 2 and p.kernel)
 
 
 _F64 = np.dtype(np.float64)

@@ -8,6 +8,8 @@ implementation is a ufunc serves it); the NumPy families (``basics``, ``shapes``
 raises ``NotDifferentiableError`` naming the NumPy function.
 """
 import builtins
+import importlib
+import sys
 from typing import Any, Callable
 
 import numpy as np
@@ -114,8 +116,26 @@ def implements(*np_functions, convention=None):
     return register
 
 
+# Rows for other libraries' ufuncs, in modules imported the first time a ufunc that no
+# row serves meets a traced value while the library is loaded (``import dualad`` imports
+# neither): library -> rules module.
+OPTIONAL_RULES = {"scipy.special": "dualad.rules.special"}
+
+
+def load_optional_rules():
+    """Import the rule modules of the loaded libraries; True if one was new."""
+    new = False
+    for library, rules in OPTIONAL_RULES.items():
+        if library in sys.modules and rules not in sys.modules:
+            importlib.import_module(rules)
+            new = True
+    return new
+
+
 def ufunc_name(ufunc, method="__call__"):
-    return f"numpy.{ufunc.__name__}" + ("" if method == "__call__" else f".{method}")
+    lib = next((lib for lib in OPTIONAL_RULES if getattr(
+        sys.modules.get(lib), ufunc.__name__, None) is ufunc), "numpy")
+    return f"{lib}.{ufunc.__name__}" + ("" if method == "__call__" else f".{method}")
 
 
 def array_ufunc(self, ufunc, method, *inputs, **kwargs):
@@ -128,6 +148,9 @@ def array_ufunc(self, ufunc, method, *inputs, **kwargs):
         refresh()
         fn = COMPLEX_UFUNCS.get(ufunc)
         if fn is None or not _any_complex(inputs):
+            fn = UFUNCS.get(ufunc)
+        if fn is None and load_optional_rules():
+            refresh()
             fn = UFUNCS.get(ufunc)
         if fn is not None:
             if kwargs and ufunc in EXTRA_UFUNCS and ufunc is not np.positive:

@@ -1,8 +1,10 @@
 """Every entry of the primitive table, checked against finite differences in both modes.
 
-The test enumerates ``dualad.rules.TABLE`` itself. Elementwise entries get their
-inputs from their declared ``domain`` (and, for entries with a kink, from a recipe that
-keeps values away from it); structural entries have their own generators below. An entry
+The test enumerates ``dualad.rules.TABLE`` itself (with scipy.special's rows when SciPy is
+installed: tests/conftest.py loads them). Elementwise entries get their inputs from their
+declared ``domain`` -- a name in DOMAINS below, or the row's own interval per operand and
+the values of its orders -- and, for entries with a kink, from a recipe that keeps values
+away from it; structural entries have their own generators below. An entry
 with no recipe fails ``test_entry[<name>]`` and ``test_every_entry_has_a_recipe``.
 
 For each drawn case:
@@ -190,19 +192,31 @@ KINKS = {
     "cbrt": None,         # domain "nonzero" keeps away from 0
     "remainder": None,    # domain "remainder" keeps x / y away from the jumps
     "fmod": None,
+    "i0e": None,          # scipy.special rows: domain "nonzero" keeps away from |x|'s kink
+    "i1e": None,
+    "gammasgn": None,     # its domain (x > 0) has no jump
 }
 
 
+def _per_operand(domain):
+    """A row's own domain, per operand: an interval (lo, hi), or the list of values of an
+    operand without derivative (an order)."""
+    return st.just([st.sampled_from(d) if isinstance(d, list) else S.interval(*d)
+                    for d in domain])
+
+
 def _elementwise_recipe(prim):
-    if prim.domain not in DOMAINS:
+    own = isinstance(prim.domain, tuple)
+    if not own and prim.domain not in DOMAINS:
         return None
+    domain = _per_operand(prim.domain) if own else DOMAINS[prim.domain](prim.nin)
     if prim.kink is not None:
         if prim.name not in KINKS:
             return None
         kink = KINKS[prim.name]
-        values = (kink or DOMAINS[prim.domain])(prim.nin)
+        values = kink(prim.nin) if kink else domain
     else:
-        values = DOMAINS[prim.domain](prim.nin)
+        values = domain
     return elementwise_cases(prim, values)
 
 
@@ -214,8 +228,8 @@ def elementwise_cases(draw, prim, values):
     shps = draw(S.broadcastable_shapes(n))
     ops = []
     for i in range(n):
-        if prim.partials[i] is None:      # a condition: no derivative
-            ops.append(draw(hnp.arrays(np.bool_, shps[i])))
+        if prim.partials[i] is None and not isinstance(prim.domain, tuple):
+            ops.append(draw(hnp.arrays(np.bool_, shps[i])))     # a condition
         else:
             ops.append(draw(S.arrays(shps[i], elems[i])))
     diff = [i for i in range(n) if prim.partials[i] is not None]
@@ -875,6 +889,10 @@ KINK_CONVENTIONS = {
     # at a jump: the derivative of the piece NumPy's result lies on
     "remainder": [((3.0, 1.5), [1.0, -2.0]), ((-3.0, 1.5), [1.0, 2.0])],
     "fmod": [((3.0, 1.5), [1.0, -2.0]), ((-3.0, 1.5), [1.0, 2.0])],
+    # scipy.special: e^-|x| I_n(x) with sign(0) = 0 (i0e: one-sided slopes -1, +1)
+    "i0e": [((0.0,), [0.0])],
+    "i1e": [((0.0,), [0.5])],
+    "gammasgn": [((0.0,), [0.0]), ((-1.0,), [0.0]), ((-1.5,), [0.0])],
 }
 
 
