@@ -35,9 +35,9 @@ import numpy as np
 from ..api import vjp as _reverse_pullback
 from ..core import Box, Primitive, primal
 from ..errors import NotDifferentiableError
-from ..forward import Dual, ForwardTrace
 from .. import primitives as P
-from ..tree import flatten, unflatten
+from ..tree import flatten
+from ._packing import Args, directions, flat, traced
 from ._scipy import require_scipy
 
 __all__ = ["trapezoid", "simpson", "cumulative_trapezoid", "cumulative_simpson", "odeint",
@@ -54,16 +54,12 @@ def _si():
     return require_scipy("dualad.scipy.integrate").integrate
 
 
-def _traced(*trees):
-    return any(isinstance(x, Box) for tree in trees for x in flatten(tree)[0])
-
-
 # ------------------------------------------------------------------------------------
 # Quadrature of samples
 # ------------------------------------------------------------------------------------
 def trapezoid(y, x=None, dx=1.0, axis=-1):
     """The composite trapezoidal rule (scipy.integrate.trapezoid)."""
-    if not _traced(y, x, dx):
+    if not traced(y, x, dx):
         return _si().trapezoid(y, x=x, dx=dx, axis=axis)
     return np.trapezoid(y, x=x, dx=dx, axis=axis)
 
@@ -106,7 +102,7 @@ def _simpson_pieces(y, h):
 def simpson(y, x=None, *, dx=1.0, axis=-1):
     """Composite Simpson's rule (scipy.integrate.simpson; an even number of samples takes
     the last interval from the quadratic through the last three points, as SciPy)."""
-    if not _traced(y, x, dx):
+    if not traced(y, x, dx):
         return _si().simpson(y, x=x, dx=dx, axis=axis)
     yl, h = _along_last(y, x, dx, axis)
     n = yl.shape[-1]
@@ -124,7 +120,7 @@ def _initial(res, initial, add):
 
 def cumulative_trapezoid(y, x=None, dx=1.0, axis=-1, initial=None):
     """Running trapezoidal integrals (scipy.integrate.cumulative_trapezoid)."""
-    if not _traced(y, x, dx):
+    if not traced(y, x, dx):
         return _si().cumulative_trapezoid(y, x=x, dx=dx, axis=axis, initial=initial)
     if initial not in (None, 0):
         raise ValueError("`initial` must be `None` or `0`.")
@@ -136,7 +132,7 @@ def cumulative_trapezoid(y, x=None, dx=1.0, axis=-1, initial=None):
 def cumulative_simpson(y, *, x=None, dx=1.0, axis=-1, initial=None):
     """Running Simpson integrals (scipy.integrate.cumulative_simpson); ``initial`` is
     prepended and added, as SciPy does."""
-    if not _traced(y, x, dx, initial):
+    if not traced(y, x, dx, initial):
         return _si().cumulative_simpson(y, x=x, dx=dx, axis=axis, initial=initial)
     yl, h = _along_last(y, x, dx, axis)
     if yl.shape[-1] < 3:
@@ -151,26 +147,6 @@ def cumulative_simpson(y, *, x=None, dx=1.0, axis=-1, initial=None):
 # ------------------------------------------------------------------------------------
 # The ODE row
 # ------------------------------------------------------------------------------------
-def _directions(f, primals, tangents):
-    """f(*primals) and its derivatives along k directions (tangents: (k,) + shape each),
-    in one forward pass on a fresh trace (so nested calls never share perturbations)."""
-    trace = ForwardTrace(batched=True)
-    try:
-        out = f(*[Dual._make(p, t, trace) for p, t in zip(primals, tangents)])
-    finally:
-        trace.finish()
-    k = np.shape(primal(tangents[0]))[0]
-    if isinstance(out, Box) and out._trace is trace:
-        return out.value, out._t
-    return out, np.zeros((k,) + np.shape(primal(out)))
-
-
-def _flat(v):
-    if isinstance(v, (list, tuple)):
-        v = np.stack(v)
-    return np.reshape(v, (-1,))
-
-
 class _Problem:
     """The static part of one ODE solve: the right-hand side on flat vectors
     ``rhs(y, t, p)``, the SciPy solver with the caller's options, and the route."""
@@ -206,7 +182,7 @@ class _Problem:
         def rhs(z, t, q):
             y, S = z[:n], np.reshape(z[n:], (k, n))
             p, Pd = q[:n_p], np.reshape(q[n_p:], (k, n_p))
-            dy, dS = _directions(lambda y, p: f(y, t, p), (y, p), (S, Pd))
+            dy, dS = directions(lambda y, p: f(y, t, p), (y, p), (S, Pd))
             return np.concatenate([dy, np.reshape(dS, (-1,))])
         return self.derived(rhs, n * (1 + k), n_p * (1 + k))
 
@@ -291,7 +267,7 @@ class _Cotangents:
     def times(self, gy0):
         """<g_i, f(y_i, t_i)> for each output time; moving t0 also moves the start (y0
         along -f(y0, t0)), which adds -<cotangent of y0, f(y0, t0)>."""
-        (y0, t, p), g, out, f = self.primals, self.g, self.out, self.problem.rhs
+        (_, t, p), g, out, f = self.primals, self.g, self.out, self.problem.rhs
         T = np.shape(primal(out))[0]
         F = np.stack([f(out[i], t[i], p) for i in range(T)])
         gt = np.sum(g * F, axis=1)
@@ -326,34 +302,6 @@ def _adjoint_cotangents(g, primals, out, problem):
 
 
 odeint_prim = P.register(Primitive("odeint", _ode_impl, _ode_jvp, _ode_vjp))
-
-
-# ------------------------------------------------------------------------------------
-# Arguments: traced leaves of args become the packed parameter vector p
-# ------------------------------------------------------------------------------------
-class _Args:
-    """``args`` split into traced leaves (packed into p) and everything else (kept)."""
-
-    def __init__(self, args):
-        args = () if args is None else args
-        if not isinstance(args, tuple):
-            args = (args,)
-        self.leaves, self.treedef = flatten(args)
-        self.traced = [i for i, x in enumerate(self.leaves) if isinstance(x, Box)]
-        self.shapes = [x.shape for x in (self.leaves[i] for i in self.traced)]
-        self.sizes = [int(np.prod(s)) for s in self.shapes]
-        self.n_p = sum(self.sizes)
-
-    def packed(self):
-        parts = [np.reshape(self.leaves[i], (-1,)) for i in self.traced]
-        return np.concatenate(parts) if parts else np.zeros(0)
-
-    def unpack(self, p):
-        leaves, off = list(self.leaves), 0
-        for i, shape, size in zip(self.traced, self.shapes, self.sizes):
-            leaves[i] = np.reshape(p[off:off + size], shape)
-            off += size
-        return unflatten(self.treedef, leaves)
 
 
 def _as_float_vector(y0, what):
@@ -398,7 +346,7 @@ def odeint(func, y0, t, args=(), Dfun=None, col_deriv=0, full_output=0, ml=None,
     (sensitivity equations), "adjoint" (backward adjoint equations) or "auto" (see
     ``explain_sensitivity``). ``Dfun`` is used for the solve itself only.
     """
-    if not _traced(y0, t, args):
+    if not traced(y0, t, args):
         return _si().odeint(func, y0, t, args=args if isinstance(args, tuple) else (args,),
                             Dfun=Dfun, col_deriv=col_deriv, full_output=full_output, ml=ml,
                             mu=mu, rtol=rtol, atol=atol, tcrit=tcrit, h0=h0, hmax=hmax,
@@ -406,10 +354,10 @@ def odeint(func, y0, t, args=(), Dfun=None, col_deriv=0, full_output=0, ml=None,
                             mxordn=mxordn, mxords=mxords, printmessg=printmessg,
                             tfirst=tfirst)
     y = _as_float_vector(y0, "odeint")
-    a = _Args(args)
+    a = Args(args)
 
     def rhs(y, s, p):
-        return _flat(func(s, y, *a.unpack(p)) if tfirst else func(y, s, *a.unpack(p)))
+        return flat(func(s, y, *a.unpack(p)) if tfirst else func(y, s, *a.unpack(p)))
     options = dict(rtol=rtol, atol=atol, tcrit=tcrit, h0=h0, hmax=hmax, hmin=hmin,
                    mxstep=mxstep, mxhnil=mxhnil, mxordn=mxordn, mxords=mxords, ml=ml,
                    mu=mu, ixpr=ixpr, printmessg=printmessg)
@@ -443,7 +391,7 @@ def solve_ivp(fun, t_span, y0, method="RK45", t_eval=None, dense_output=False, e
     ``SensitivityReport`` of the reverse-mode route. Without ``t_eval`` the states are
     reported at the solver's own steps, which are then fixed (not differentiated).
     """
-    if not _traced(y0, t_span, t_eval, args):
+    if not traced(y0, t_span, t_eval, args):
         return _si().solve_ivp(fun, t_span, y0, method=method, t_eval=t_eval,
                                dense_output=dense_output, events=events,
                                vectorized=vectorized, args=args, **options)
@@ -457,10 +405,10 @@ def solve_ivp(fun, t_span, y0, method="RK45", t_eval=None, dense_output=False, e
         raise TypeError(f"solve_ivp: unsupported options {sorted(unknown)}")
     rtol, atol = options.pop("rtol", 1e-3), options.pop("atol", 1e-6)
     y = _as_float_vector(y0, "solve_ivp")
-    a = _Args(args)
+    a = Args(args)
     t0 = t_span[0]
     if t_eval is None:      # the solver's own steps, found on the values
-        t = _si().solve_ivp(lambda s, v: primal(fun(s, v, *_primal_args(args))),
+        t = _si().solve_ivp(lambda s, v: primal(fun(s, v, *a.plain())),
                             tuple(float(primal(x)) for x in t_span), primal(y),
                             method=method, rtol=rtol, atol=atol, **options).t
     else:
@@ -476,7 +424,7 @@ def solve_ivp(fun, t_span, y0, method="RK45", t_eval=None, dense_output=False, e
         t = np.concatenate([np.reshape(t0, (1,)) * 1.0, t[1:]])
 
     def rhs(y, s, p):
-        return _flat(fun(s, y, *a.unpack(p)))
+        return flat(fun(s, y, *a.unpack(p)))
     jac_free = {k: v for k, v in options.items() if k not in ("jac", "jac_sparsity")}
     problem = _Problem(rhs, _ivp(method, rtol, jac_free), y.shape[0], a.n_p, sensitivity,
                        atol)
@@ -491,12 +439,6 @@ def solve_ivp(fun, t_span, y0, method="RK45", t_eval=None, dense_output=False, e
         nlu=getattr(sol, "nlu", 0), status=0, message="The solver successfully reached "
         "the end of the integration interval.", success=True,
         sensitivity=report)
-
-
-def _primal_args(args):
-    args = () if args is None else args if isinstance(args, tuple) else (args,)
-    leaves, treedef = flatten(args)
-    return unflatten(treedef, [primal(x) for x in leaves])
 
 
 # ------------------------------------------------------------------------------------
