@@ -159,16 +159,22 @@ def linear(y, t, A):
 def odeint_grad(ctx):
     from scipy.integrate import odeint
     from dualad.scipy import integrate as I
-    n = 2 if ctx.tiny else 4
+    for n in ((2,) if ctx.tiny else (4, 16)):
+        yield _odeint_row(ctx, n, odeint, I)
+
+
+def _odeint_row(ctx, n, odeint, I):
     A, y0, t, w = ode_data(n)
     tol = dict(rtol=ODE_TOL, atol=ODE_TOL)
 
     def dualad_loss(A, sensitivity):
         return np.sum(I.odeint(linear, y0, t, args=(A,), sensitivity=sensitivity, **tol) @ w)
+    other = "adjoint" if I.explain_sensitivity(linear, y0, t, args=(A,)).route == "forward" \
+        else "forward"
     cs = [Contender("dualad", "dualad",
                     lambda: ad.grad(lambda A: dualad_loss(A, "auto"))(A)),
-          Contender("dualad forward sens.", "dualad",
-                    lambda: ad.grad(lambda A: dualad_loss(A, "forward"))(A))]
+          Contender(f"dualad {other}", "dualad",
+                    lambda: ad.grad(lambda A: dualad_loss(A, other))(A))]
     ag = _peer(ctx, "autograd")
     if ag is None:
         cs.append(_missing(ctx, "autograd", "autograd.scipy"))
@@ -195,10 +201,9 @@ def odeint_grad(ctx):
         cs.append(Contender("jax odeint jit", "jax", lambda: ready(gj(Aj)), mode="jit"))
     cs += _no_scipy_layer(ctx)
     route = I.explain_sensitivity(linear, y0, t, args=(A,)).route
-    row = ctx.row("scipy", f"odeint grad n={n} ({n * n} params, auto: {route})", "grad",
-                  lambda: odeint(linear, y0, t, args=(A,), **tol), cs,
-                  ode_gradient(A, y0, t, w), params={"n": n, "rtol": ODE_TOL})
-    yield row
+    return ctx.row("scipy", f"odeint grad n={n} ({n * n} params, auto: {route})", "grad",
+                   lambda: odeint(linear, y0, t, args=(A,), **tol), cs,
+                   ode_gradient(A, y0, t, w), params={"n": n, "rtol": ODE_TOL})
 
 
 def scipy_layer(ctx):
