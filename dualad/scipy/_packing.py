@@ -3,8 +3,8 @@
 import numpy as np
 
 from ..core import Box, primal
-from ..forward import Dual, ForwardTrace
-from ..tree import flatten, unflatten
+from ..modes.forward import Dual, ForwardTrace
+from ..core.tree import flatten, unflatten
 
 
 def traced(*trees):

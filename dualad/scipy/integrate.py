@@ -32,11 +32,9 @@ import threading
 
 import numpy as np
 
-from ..api import vjp as _reverse_pullback
-from ..core import Box, Primitive, primal
-from ..errors import NotDifferentiableError
-from .. import primitives as P
-from ..tree import flatten
+from ..core import Box, NotDifferentiableError, Primitive, primal, register
+from ..core.tree import flatten
+from ..transforms import vjp as reverse_pullback
 from ._packing import Args, directions, flat, traced
 from ._scipy import require_scipy
 
@@ -163,6 +161,9 @@ class _Problem:
         return _Problem(rhs, self.solver, n, n_p, self.sensitivity, self.atol)
 
     def solve(self, y0, t, p):
+        # float64 throughout: the solver's error control at rtol ~1e-12 cannot meet a
+        # right-hand side rounded to float32 (the adjoint's vjp would round to p's dtype)
+        y0, t, p = (np.asarray(v, dtype=np.float64) for v in (y0, t, p))
         def rhs(y, s):
             out = self.rhs(y, s, p)
             if isinstance(out, Box):
@@ -195,7 +196,7 @@ class _Problem:
 
         def rhs(z, t, p):
             y, lam = z[:n], z[n:2 * n]
-            dy, pull = _reverse_pullback(lambda y, p: f(y, t, p), y, p)
+            dy, pull = reverse_pullback(lambda y, p: f(y, t, p), y, p)
             gy, gp = pull(lam)
             return np.concatenate([dy, -gy, -gp])
         return self.derived(rhs, 2 * n + self.n_p, self.n_p)
@@ -304,7 +305,7 @@ def _adjoint_cotangents(g, primals, out, problem):
     return lam, mu
 
 
-odeint_prim = P.register(Primitive("odeint", _ode_impl, _ode_jvp, _ode_vjp))
+odeint_prim = register(Primitive("odeint", _ode_impl, _ode_jvp, _ode_vjp))
 
 
 def _as_float_vector(y0, what):

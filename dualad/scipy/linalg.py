@@ -15,9 +15,7 @@ When no argument is traced, SciPy's own function runs.
 """
 import numpy as np
 
-from ..core import Box, Primitive, primal
-from ..errors import NotDifferentiableError
-from .. import primitives as P
+from ..core import Box, NotDifferentiableError, Primitive, primal, register
 from ._scipy import require_scipy
 
 __all__ = ["solve_triangular", "cholesky", "cho_factor", "cho_solve", "lu_factor",
@@ -101,7 +99,7 @@ def _tri_vjp(i, g, primals, out, lower=False, trans=0, unit_diagonal=False):
     return _sum_to(ga, a.shape)
 
 
-solve_triangular_prim = P.register(Primitive("solve_triangular", _tri_impl, _tri_jvp,
+solve_triangular_prim = register(Primitive("solve_triangular", _tri_impl, _tri_jvp,
                                              _tri_vjp))
 
 
@@ -170,7 +168,7 @@ def _matrix_function(name, scipy_name):
         a = primals[0]
         return _sum_to(_frechet(prim, _T(a), g), np.shape(a))
 
-    prim = P.register(Primitive(name, impl, jvp, vjp))
+    prim = register(Primitive(name, impl, jvp, vjp))
     return prim
 
 
@@ -285,7 +283,7 @@ def _lu_vjp(i, g, primals, out, piv):
     return w[np.argsort(_perm(piv)), :]
 
 
-lu_factor_prim = P.register(Primitive("lu_factor", _lu_impl, _lu_jvp, _lu_vjp))
+lu_factor_prim = register(Primitive("lu_factor", _lu_impl, _lu_jvp, _lu_vjp))
 
 
 def lu_factor(a, overwrite_a=False, check_finite=True):
@@ -448,8 +446,8 @@ def inv(a, overwrite_a=False, check_finite=True, *, assume_a=None, lower=False):
     """The inverse (scipy.linalg.inv), reading the part of ``a`` that ``assume_a`` names
     ('diagonal': the diagonal only, as SciPy documents; SciPy 1.17 inverts all of a)."""
     if not _traced(a) and assume_a != "diagonal":
-        return _sl().inv(a, overwrite_a=overwrite_a, check_finite=check_finite,
-                         assume_a=assume_a, lower=lower)
+        extra = {} if assume_a is None and not lower else dict(assume_a=assume_a, lower=lower)
+        return _sl().inv(a, overwrite_a=overwrite_a, check_finite=check_finite, **extra)
     _square("inv", a)
     if assume_a in _TRIANGULAR:
         eye = np.broadcast_to(np.eye(a.shape[-1]), a.shape)

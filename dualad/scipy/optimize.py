@@ -25,10 +25,8 @@ search started.
 """
 import numpy as np
 
-from ..api import grad, hessian, jacfwd, vjp
-from ..core import Primitive, primal
-from ..errors import NotDifferentiableError
-from .. import primitives as P
+from ..core import NotDifferentiableError, Primitive, primal, register
+from ..transforms import grad, hessian, jacfwd, vjp
 from ._packing import Args, directions, flat, traced
 from ._scipy import require_scipy
 
@@ -69,20 +67,20 @@ def _root_vjp(i, g, primals, out, problem):
     return -pull(w)[0]
 
 
-implicit_root_prim = P.register(Primitive("implicit_root", _root_impl, _root_jvp, _root_vjp))
+implicit_root_prim = register(Primitive("implicit_root", _root_impl, _root_jvp, _root_vjp))
 
 
 def _solution(residual, x0, a, solve):
     """x* as a function of the traced leaves of ``a`` (shape of x0), or the plain answer."""
     shape = np.shape(primal(x0))
     x0 = np.asarray(primal(x0), dtype=np.float64)
-    x_plain = solve(x0, a.plain())
+    x_plain = np.reshape(np.asarray(solve(x0, a.plain()), dtype=np.float64), shape)
     if not a.traced:
         return x_plain
 
     def flat_residual(x, p):
         return flat(residual(np.reshape(x, shape), *a.unpack(p)))
-    answer = np.reshape(np.asarray(x_plain, dtype=np.float64), (-1,))
+    answer = np.reshape(x_plain, (-1,))
     problem = _Problem(flat_residual, lambda p: answer)
     return np.reshape(implicit_root_prim(a.packed(), problem=problem), shape)
 
@@ -91,8 +89,9 @@ def implicit_root(residual, x0, args=(), *, solve=None):
     """The x with ``residual(x, *args) = 0``, differentiable in ``args`` by the implicit
     function theorem (JAX's custom_root): ``solve(residual, x0, args)`` finds it on plain
     values (any method: a Newton loop, a fixed-point iteration, ...); default
-    ``scipy.optimize.root`` at tight tolerance. Only the residual is differentiated, at
-    the answer: the iterations of ``solve`` never are.
+    ``scipy.optimize.root`` (hybr with dualad's exact Jacobian, tol 1e-14; a
+    RuntimeError unless it converged or the residual is below 1e-10). Only the residual
+    is differentiated, at the answer: the iterations of ``solve`` never are.
 
         def newton(F, x, args):
             for _ in range(50):
@@ -102,8 +101,10 @@ def implicit_root(residual, x0, args=(), *, solve=None):
     """
     if solve is None:
         def solve(F, x, args):
-            r = _so().root(lambda x: F(x, *args), x, tol=1e-14)
-            if not r.success:
+            def G(x):
+                return flat(F(np.reshape(x, np.shape(x0)), *args))
+            r = _so().root(G, x, jac=_plain_jacobian(G), tol=1e-14)
+            if not r.success and np.max(np.abs(r.fun), initial=0.0) > 1e-10:
                 raise RuntimeError(f"implicit_root: scipy.optimize.root failed: {r.message}")
             return r.x
     return _solution(residual, x0, Args(args),
