@@ -28,8 +28,6 @@ Each rule calls the ``odeint`` row again, so outer traces differentiate the rule
 second derivatives (forward over reverse, reverse over reverse) need nothing more.
 Forward mode always integrates the forward sensitivities of its k directions.
 """
-import threading
-
 import numpy as np
 
 from ..core import Box, NotDifferentiableError, Primitive, primal, register
@@ -155,7 +153,8 @@ class _Problem:
     def __init__(self, rhs, solver, n, n_p, sensitivity, atol=None):
         self.rhs, self.solver, self.n, self.n_p = rhs, solver, n, n_p
         self.sensitivity, self.atol = sensitivity, atol
-        self.info = None
+        self.info = None           # the SciPy solver's report of the last solve
+        self.cotangents = None     # the last VJP's cotangents, for its other operands
 
     def derived(self, rhs, n, n_p):
         return _Problem(rhs, self.solver, n, n_p, self.sensitivity, self.atol)
@@ -237,18 +236,14 @@ def _ode_jvp(tangents, primals, out, problem):
     return dys
 
 
-_memo = threading.local()
-
-
 def _ode_vjp(i, g, primals, out, problem):
-    # One backward solve gives the cotangents of y0 and p (and t0): kept for the calls
-    # for the other operands of the same entry.
-    key = (g, out, problem) + tuple(primals)
-    last = getattr(_memo, "last", None)
-    if last is None or len(last[0]) != len(key) or any(a is not b for a, b in
-                                                       zip(last[0], key)):
-        last = _memo.last = (key, _Cotangents(g, primals, out, problem))
-    return last[1].of(i)
+    # One backward solve gives the cotangents of y0 and p (and t0): kept on the entry's
+    # problem (which lives as long as the tape entry) for the calls for the other operands.
+    last = problem.cotangents
+    if last is None or last.g is not g or last.out is not out or any(
+            a is not b for a, b in zip(last.primals, primals)):
+        last = problem.cotangents = _Cotangents(g, primals, out, problem)
+    return last.of(i)
 
 
 class _Cotangents:
@@ -348,7 +343,8 @@ def odeint(func, y0, t, args=(), Dfun=None, col_deriv=0, full_output=0, ml=None,
 
     ``sensitivity`` picks how reverse mode differentiates the solve: "forward"
     (sensitivity equations), "adjoint" (backward adjoint equations) or "auto" (see
-    ``explain_sensitivity``). ``Dfun`` is used for the solve itself only.
+    ``explain_sensitivity``). ``Dfun``, ``col_deriv``, ``ml`` and ``mu`` are not used when
+    a traced value is involved (the augmented systems have other Jacobians).
     """
     if not traced(y0, t, args):
         return _si().odeint(func, y0, t, args=args if isinstance(args, tuple) else (args,),
@@ -363,8 +359,8 @@ def odeint(func, y0, t, args=(), Dfun=None, col_deriv=0, full_output=0, ml=None,
     def rhs(y, s, p):
         return flat(func(s, y, *a.unpack(p)) if tfirst else func(y, s, *a.unpack(p)))
     options = dict(rtol=rtol, atol=atol, tcrit=tcrit, h0=h0, hmax=hmax, hmin=hmin,
-                   mxstep=mxstep, mxhnil=mxhnil, mxordn=mxordn, mxords=mxords, ml=ml,
-                   mu=mu, ixpr=ixpr, printmessg=printmessg)
+                   mxstep=mxstep, mxhnil=mxhnil, mxordn=mxordn, mxords=mxords, ixpr=ixpr,
+                   printmessg=printmessg)
     problem = _Problem(rhs, _lsoda(options), y.shape[0], a.n_p, sensitivity, atol)
     _route(sensitivity, 0, 0)       # a wrong name fails now, not in the backward pass
     ys = odeint_prim(y, _check_times(t), a.packed(), problem=problem)

@@ -166,13 +166,17 @@ def minimize(fun, x0, args=(), method=None, jac=None, hess=None, hessp=None, bou
     """scipy.optimize.minimize; the result's ``x`` is differentiable in ``args`` through
     the stationarity condition grad_x fun(x, *args) = 0 (J_x is the Hessian, which must
     be positive definite: a strict minimum). When ``jac`` (or ``hess`` for the methods
-    that use one) is not given, dualad supplies the exact one to SciPy."""
+    that use one) is not given, dualad supplies the exact one to SciPy; ``jac=True``
+    (fun returns (value, gradient)) is accepted."""
     a = Args(args)
     plain = a.plain()
+
+    def objective(x, *args):
+        return fun(x, *args)[0] if jac is True else fun(x, *args)
     if jac is None:
         jac = _plain_grad(fun)
     if hess is None and hessp is None and str(method).lower() in _HESS_METHODS:
-        hess = _plain_hessian(fun)
+        hess = _plain_hessian(objective)
     result = _so().minimize(fun, primal(x0), args=plain, method=method, jac=jac, hess=hess,
                             hessp=hessp, bounds=bounds, constraints=constraints, tol=tol,
                             callback=callback, options=options)
@@ -187,7 +191,7 @@ def minimize(fun, x0, args=(), method=None, jac=None, hess=None, hessp=None, bou
     _inactive(bounds, result.x)
 
     def stationarity(x, *args):
-        return grad(lambda x: fun(x, *args))(x)
+        return grad(lambda x: objective(x, *args))(x)
     return _with_x(result, _solution(stationarity, x0, a, lambda x0, plain: result.x))
 
 

@@ -201,6 +201,22 @@ def test_result_is_scipys_with_a_traced_x():
     assert isinstance(plain, so.OptimizeResult) and plain.success
 
 
+def test_minimize_with_jac_true():
+    def value_and_gradient(x, b):
+        return np.sum((x - b) ** 4 + x ** 2), 4 * (x - b) ** 3 + 2 * x
+    b = np.array([1.0, 2.0])
+
+    def fit(b, method):
+        return O.minimize(value_and_gradient, np.zeros(2), args=(b,), jac=True,
+                          method=method, options={"gtol": 1e-13}).x
+    x = fit(b, "trust-exact")
+    # the stationarity 4 (x - b)^3 + 2 x = 0 per coordinate: dx/db = 12 u^2 / (12 u^2 + 2)
+    u2 = (x - b) ** 2
+    close(ad.jacrev(lambda b: fit(b, "trust-exact"))(b), np.diag(12 * u2 / (12 * u2 + 2)))
+    close(ad.jacfwd(lambda b: fit(b, "BFGS"))(b), np.diag(12 * u2 / (12 * u2 + 2)),
+          rtol=1e-6)
+
+
 def test_bounds_and_constraints():
     def fit(b, bounds=None, constraints=()):
         return O.minimize(lambda x, b: np.sum((x - b) ** 2), np.zeros(2), args=(b,),
