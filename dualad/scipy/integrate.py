@@ -242,31 +242,33 @@ def _ode_vjp(i, g, primals, out, problem):
     last = problem.cotangents
     if last is None or last.g is not g or last.out is not out or any(
             a is not b for a, b in zip(last.primals, primals)):
-        last = problem.cotangents = _Cotangents(g, primals, out, problem)
-    return last.of(i)
+        last = problem.cotangents = _Cotangents(g, primals, out)
+    return last.of(i, problem)
 
 
 class _Cotangents:
-    def __init__(self, g, primals, out, problem):
-        self.g, self.primals, self.out, self.problem = g, primals, out, problem
+    """The cotangents of one VJP call (y0 and p from one solve, t when asked)."""
+
+    def __init__(self, g, primals, out):
+        self.g, self.primals, self.out = g, primals, out
         self.done = None
 
-    def of(self, i):
+    def of(self, i, problem):
         if self.done is None:
-            route = self.problem.route()
-            solve = _forward_cotangents if route == "forward" else _adjoint_cotangents
-            self.done = solve(self.g, self.primals, self.out, self.problem)
+            solve = _forward_cotangents if problem.route() == "forward" else \
+                _adjoint_cotangents
+            self.done = solve(self.g, self.primals, self.out, problem)
         gy0, gp = self.done
         if i == 0:
             return gy0
         if i == 2:
             return gp
-        return self.times(gy0)
+        return self.times(gy0, problem.rhs)
 
-    def times(self, gy0):
+    def times(self, gy0, f):
         """<g_i, f(y_i, t_i)> for each output time; moving t0 also moves the start (y0
         along -f(y0, t0)), which adds -<cotangent of y0, f(y0, t0)>."""
-        (_, t, p), g, out, f = self.primals, self.g, self.out, self.problem.rhs
+        (_, t, p), g, out = self.primals, self.g, self.out
         T = np.shape(primal(out))[0]
         F = np.stack([f(out[i], t[i], p) for i in range(T)])
         gt = np.sum(g * F, axis=1)
