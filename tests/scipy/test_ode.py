@@ -202,3 +202,11 @@ def test_closing_over_a_traced_value_raises():
         return I.odeint(lambda y, t: -k * y, np.array([1.0]), [0.0, 1.0])
     with pytest.raises(ad.DualadError):
         ad.grad(lambda k: np.sum(g(k)))(0.5)
+
+
+def test_object_api_through_odeint():
+    k = ad.Tensor(np.array(0.7), requires_grad=True)
+    t = np.linspace(0.0, 2.0, 5)
+    y = I.odeint(decay, np.array([1.5]), t, args=(k,), **TIGHT)
+    np.sum(y).backward()
+    close(k.grad, np.sum(-t * 1.5 * np.exp(-0.7 * t)))
