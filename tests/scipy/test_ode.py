@@ -210,3 +210,44 @@ def test_object_api_through_odeint():
     y = I.odeint(decay, np.array([1.5]), t, args=(k,), **TIGHT)
     np.sum(y).backward()
     close(k.grad, np.sum(-t * 1.5 * np.exp(-0.7 * t)))
+
+
+# A program written for scipy (or autograd.scipy, as in autograd's ODE-net example) runs
+# with dualad.scipy in its place: same value, and dualad differentiates it.
+PROGRAM = """
+import numpy as np
+from {pkg}.integrate import odeint
+
+def nn_dynamics(y, t, params):
+    for W, b in params:
+        y = np.tanh(np.dot(y, W) + b)
+    return y
+
+def loss(params, y0, t, target):
+    pred = odeint(nn_dynamics, y0, t, tuple((params,)), rtol=1e-10, atol=1e-10)
+    return np.mean((pred - target) ** 2)
+"""
+
+
+def test_mechanical_port_of_an_ode_net():
+    ours, theirs = {}, {}
+    exec(PROGRAM.format(pkg="dualad.scipy"), ours)      # noqa: S102  (the program above)
+    exec(PROGRAM.format(pkg="scipy"), theirs)           # noqa: S102
+    rng = np.random.default_rng(8)
+    params = [(0.5 * rng.standard_normal((2, 4)), 0.1 * rng.standard_normal(4)),
+              (0.5 * rng.standard_normal((4, 2)), 0.1 * rng.standard_normal(2))]
+    y0, t, target = np.array([1.0, -0.5]), np.linspace(0.0, 1.0, 6), np.zeros((6, 2))
+    assert ours["loss"](params, y0, t, target) == theirs["loss"](params, y0, t, target)
+    g = ad.grad(ours["loss"])(params, y0, t, target)
+    # the directional derivative against a central difference of SciPy's program: step
+    # 1e-4, so truncation (~h^2 = 1e-8) and the solver's error over the step (1e-10 / h =
+    # 1e-6) stay below the 1e-5 relative tolerance
+    v = [(rng.standard_normal(W.shape), rng.standard_normal(b.shape)) for W, b in params]
+    h = 1e-4
+
+    def at(s):
+        return theirs["loss"]([(W + s * dW, b + s * db) for (W, b), (dW, db)
+                               in zip(params, v)], y0, t, target)
+    fd = (at(h) - at(-h)) / (2 * h)
+    got = sum(np.sum(gW * dW) + np.sum(gb * db) for (gW, gb), (dW, db) in zip(g, v))
+    np.testing.assert_allclose(got, fd, rtol=1e-5)
