@@ -22,6 +22,9 @@ PAGE = ROOT / "docs" / "COVERAGE.md"
 sys.path.insert(0, str(ROOT / "tests" / "numpy"))
 
 import dualad  # noqa: E402
+import dualad.scipy.integrate  # noqa: E402,F401  (the SciPy layer's rows join the table)
+import dualad.scipy.linalg  # noqa: E402,F401
+import dualad.scipy.optimize  # noqa: E402,F401
 from dualad import rules as P  # noqa: E402
 from dualad.rules import special as SR  # noqa: E402  (scipy.special's rows: SciPy is a test extra)
 import dualad.scipy.signal  # noqa: E402
