@@ -1,0 +1,1 @@
+"""Sparse Jacobians and Hessians: detect the pattern, colour it, compress, decompress."""
