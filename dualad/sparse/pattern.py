@@ -29,6 +29,8 @@ or indexing with one, raises ``GlobalPatternError`` naming the fix (``local=True
 given pattern). A *local* pattern holds at this point: branches are taken as they fall,
 and an elementwise operation drops the dependencies whose partial derivative (the row's
 own expression) is exactly zero here (the side of a maximum not taken, a where's branch).
+A global pattern drops them only where the partial reads nothing but constants (``c * x``
+with zeros in c, ``where(mask, x, y)`` with a constant mask): those zeros hold everywhere.
 
 Hessian patterns come from the same machinery: the Hessian of f is the Jacobian of its
 gradient, so ``hessian_pattern`` traces ``grad(f)``; the VJP rules are written with
@@ -240,8 +242,9 @@ def _elementwise(prim, values, pats, out, kw, trace):
             continue
         shape = shape_of(values[i])
         src = None if shape == oshape else np.broadcast_to(_ids(shape), oshape)
-        if trace.local and getattr(prim, "partials", None) is not None:
-            # at this point: drop the elements whose partial derivative is exactly 0
+        if _partial_known(prim, i, values, pats, trace):
+            # drop the elements whose partial derivative is exactly 0: at this point
+            # (local), or everywhere when it reads only constants (c * x, where(c, x, y))
             d = prim.partial(i, tuple(values), out)
             zero = np.broadcast_to(np.asarray(d) == 0, oshape)
             if zero.any():
@@ -250,6 +253,20 @@ def _elementwise(prim, values, pats, out, kw, trace):
         term = p if src is None else _select(src, osize, _size(shape)) @ p
         total = _accumulate(total, term)
     return total
+
+
+def _partial_known(prim, i, values, pats, trace):
+    """Whether the elementwise partial d_i can be evaluated for the pattern: always at
+    this point (local); for a global pattern only when every operand it reads is a plain
+    constant (not traced, not computed from the input), so its zeros hold everywhere."""
+    if getattr(prim, "partials", None) is None or prim.partials[i] is None:
+        return False
+    if trace.local:
+        return True
+    reads = prim.reads[i]
+    nin = len(values)
+    return all(j < nin and pats[j] is None and not isinstance(values[j], (Derived, Box))
+               for j in reads)
 
 
 def _gather(prim, values, pats, out, kw, trace):
