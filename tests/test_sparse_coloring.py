@@ -89,6 +89,7 @@ def test_an_invalid_colouring_is_refused():
 def test_numba_and_python_give_the_same_colours(monkeypatch):
     a = random_matrix(60, 50, 0.1, 3)
     h = a[:50] + a[:50].T
+    monkeypatch.setattr(C, "NUMBA_MIN_WORK", 0)
     fast = C.column_coloring(a), C.star_coloring(h)
     monkeypatch.setattr(kernels, "NUMBA_ENABLED", False)
     slow = C.column_coloring(a), C.star_coloring(h)

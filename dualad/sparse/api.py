@@ -9,6 +9,7 @@ holds (a local pattern away from its point, a wrong given pattern) raises instea
 returning a wrong matrix. The passes are independent, so ``executor=`` runs them on any
 ``concurrent.futures.Executor`` (a process pool, a dask cluster).
 """
+import copy
 import math
 
 import numpy as np
@@ -296,12 +297,9 @@ class SparseJacobian:
         self(points[0], *args)  # prepare once, here
         if executor is None:
             return [self(p, *args) for p in points]
-        return [fut.result() for fut in [executor.submit(self, p, *args) for p in points]]
-
-    def __getstate__(self):
-        state = dict(self.__dict__)
-        state["executor"] = None        # the tasks of a map run locally on the worker
-        return state
+        here = copy.copy(self)          # each task runs its passes where it runs
+        here.executor = None
+        return [fut.result() for fut in [executor.submit(here, p, *args) for p in points]]
 
 
 class SparseHessian(SparseJacobian):

@@ -79,12 +79,16 @@ def _greedy_star(order, ptr, idx, n):
 
 
 _COMPILED = {}
+#: Below this many steps of the inner loops (about a microsecond each in Python) the
+#: colouring runs in Python: loading the compiled kernel costs more.
+NUMBA_MIN_WORK = 200_000
 
 
-def _kernel(fn):
-    """``fn`` compiled by numba when numba kernels are enabled, else ``fn`` itself."""
+def _kernel(fn, work):
+    """``fn`` compiled by numba when numba kernels are enabled and ``work`` is large
+    enough to pay for loading it, else ``fn`` itself."""
     from ..kernels import numba_enabled
-    if not numba_enabled():
+    if not numba_enabled() or work < NUMBA_MIN_WORK:
         return fn
     k = _COMPILED.get(fn.__name__)
     if k is None:
@@ -120,7 +124,7 @@ def column_coloring(pattern, order="largest_first"):
     # the conflicts of column j are at most the nonzeros of the rows it meets
     rows, cols = csr.nonzero()
     degree = np.bincount(cols, weights=np.diff(csr.indptr)[rows], minlength=n).astype(np.int64)
-    color = _kernel(_greedy_distance2)(
+    color = _kernel(_greedy_distance2, int(degree.sum()))(
         _order(degree, order), csc.indptr.astype(np.int64), csc.indices.astype(np.int64),
         csr.indptr.astype(np.int64), csr.indices.astype(np.int64),
         int(degree.max(initial=0)))
@@ -144,7 +148,8 @@ def star_coloring(pattern, order="largest_first"):
     g.eliminate_zeros()
     g.sort_indices()
     degree = np.diff(g.indptr)
-    return _kernel(_greedy_star)(_order(degree, order), g.indptr.astype(np.int64),
+    work = int(degree.astype(np.int64) @ degree)
+    return _kernel(_greedy_star, work)(_order(degree, order), g.indptr.astype(np.int64),
                                  g.indices.astype(np.int64), g.shape[0])
 
 
