@@ -109,17 +109,30 @@ class Primitive:
     ``cost`` says how the cost model counts its work: ``"elements"`` (per element produced
     or read, the default), ``"view"`` (a reshape-like view: no work per element) or
     ``"matmul"`` (multiply-adds of a matrix product).
+
+    ``depends`` says how its output elements depend on its operands' elements, for
+    sparsity detection (``dualad.sparse.pattern``): ``"elementwise"`` (the broadcast
+    index), ``"gather"`` (``impl`` moves values without combining them: it is run on
+    element ids), ``"scatter"`` (linear, and its VJP is a gather), ``"reduce"`` /
+    ``"scan"`` (all of / the prefix along ``depends_axes(ndim, kw)``), ``"lanes"`` (dense
+    along ``depends_axes``, independent across the other axes), ``"contract"`` (the
+    einsum ``einsum_spec(shapes, kw)``), or ``"dense"`` (every output element on every
+    operand element: the default, a safe superset).
     """
 
     elementwise = False
 
-    def __init__(self, name, impl, jvp=None, vjp=None, nondiff=(), cost="elements"):
+    def __init__(self, name, impl, jvp=None, vjp=None, nondiff=(), cost="elements",
+                 depends="dense", depends_axes=None, einsum_spec=None):
         self.name = name
         self.impl = impl
         self._jvp = jvp
         self._vjp = vjp
         self.nondiff = frozenset(nondiff)
         self.cost = cost
+        self.depends = depends
+        self.depends_axes = depends_axes
+        self.einsum_spec = einsum_spec
 
     def __call__(self, *args, **kw):
         trace = top_trace(args)

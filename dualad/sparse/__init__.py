@@ -3,7 +3,6 @@
 ``dualad.sparse.jacobian(f)(x)`` and ``dualad.sparse.hessian(f)(x)`` return scipy.sparse
 matrices; see docs/sparse.md.
 """
-from . import facts as _facts  # noqa: F401  (TEMPORARY: row facts until the layout lands)
 from .api import (PatternError, SparseHessian, SparseJacobian, hessian, jacobian,
                   preview)
 from .coloring import column_coloring, row_coloring, star_coloring

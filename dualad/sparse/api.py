@@ -11,11 +11,13 @@ returning a wrong matrix. The passes are independent, so ``executor=`` runs them
 """
 import copy
 import math
+import time
 
 import numpy as np
 
-from ..core import Box
-from ..errors import DualadError
+from ..core import DualadError, as_input
+from ..transforms import grad, hessian as dense_hessian, jvps, vjps
+from ..auto import jacobian as dense_jacobian
 from . import coloring as C
 from .compress import FORMATS, Decompression, as_pattern, seeds
 from .pattern import hessian_pattern, jacobian_pattern
@@ -39,41 +41,20 @@ class PatternError(DualadError, ValueError):
 # ------------------------------------------------------------------------------------
 def forward_pass(f, x, args, tangents):
     """The (k, m) products J @ t for the k rows t of ``tangents`` (k, n), in one pass."""
-    from ..forward import Dual, ForwardTrace
-    k = tangents.shape[0]
-    trace = ForwardTrace(batched=True)
-    try:
-        out = f(Dual._make(x, tangents.reshape((k,) + x.shape).astype(x.dtype), trace),
-                *args)
-    finally:
-        trace.finish()
-    if isinstance(out, Box) and out._trace is trace:
-        return np.asarray(out._t).reshape(k, -1)
-    return np.zeros((k, np.size(out)))
+    _, t = jvps(lambda z: f(z, *args), x, tangents.reshape((-1,) + x.shape))
+    return np.asarray(t).reshape(tangents.shape[0], -1)
 
 
 def reverse_pass(f, x, args, cotangents):
     """The (k, n) products u @ J for the k rows u of ``cotangents`` (k, m): one recorded
     pass, one batched sweep."""
-    from ..api import vjp
-    from ..forward import Dual, ForwardTrace
-    k = cotangents.shape[0]
-    out, pull = vjp(lambda z: f(z, *args), x)
-    shape = np.shape(out)
-    trace = ForwardTrace(batched=True)
-    try:
-        (g,) = pull(Dual._make(np.zeros(shape), cotangents.reshape((k,) + shape), trace))
-    finally:
-        trace.finish()
-    if isinstance(g, Box) and g._trace is trace:
-        return np.asarray(g._t).reshape(k, -1)
-    return np.zeros((k, x.size))
+    _, rows = vjps(lambda z: f(z, *args), x, cotangents)
+    return np.asarray(rows).reshape(cotangents.shape[0], -1)
 
 
 def hessian_pass(f, x, args, tangents):
     """The (k, n) Hessian-vector products H @ t for the k rows of ``tangents``: forward
     mode over the gradient."""
-    from ..api import grad
     return forward_pass(lambda z, *a: grad(f)(z, *a), x, args, tangents)
 
 
@@ -112,7 +93,6 @@ class SparseJacobian:
 
     def prepare(self, x, *args):
         """Detect (or take) the pattern at x, colour it, choose the mode; returns self."""
-        import time
         x = _as_input(x)
         t0 = time.perf_counter()
         if isinstance(self.sparsity, str):
@@ -232,8 +212,7 @@ class SparseJacobian:
         return float(diff.max(initial=0.0))
 
     def _dense(self, x, args):
-        from ..api import jacobian
-        return jacobian(lambda z: self.f(z, *args))(_as_input(x))
+        return dense_jacobian(lambda z: self.f(z, *args))(_as_input(x))
 
     def explain(self, picture=True, width=60):
         """What was prepared: pattern size, colours and passes of each mode, the choice,
@@ -334,8 +313,7 @@ class SparseHessian(SparseJacobian):
         return "hessian"
 
     def _dense(self, x, args):
-        from ..api import hessian
-        return hessian(lambda z: self.f(z, *args))(_as_input(x))
+        return dense_hessian(lambda z: self.f(z, *args))(_as_input(x))
 
     def _mode_lines(self):
         ks, kc = C.ncolors(self.star_colors), C.ncolors(self.col_colors)
@@ -369,7 +347,6 @@ def hessian(f, sparsity="auto", format="csr", local=False, check=True, executor=
 
 
 def _as_input(x):
-    from ..api import as_input
     x = as_input(x)
     return x if isinstance(x, np.ndarray) else np.asarray(x, dtype=np.float64)
 

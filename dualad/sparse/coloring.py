@@ -16,6 +16,7 @@ the same functions in Python), so 10^5 columns take milliseconds.
 """
 import numpy as np
 
+from ..accel.kernels import numba_enabled
 from .compress import as_pattern
 
 
@@ -87,7 +88,6 @@ NUMBA_MIN_WORK = 200_000
 def _kernel(fn, work):
     """``fn`` compiled by numba when numba kernels are enabled and ``work`` is large
     enough to pay for loading it, else ``fn`` itself."""
-    from ..kernels import numba_enabled
     if not numba_enabled() or work < NUMBA_MIN_WORK:
         return fn
     k = _COMPILED.get(fn.__name__)

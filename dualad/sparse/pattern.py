@@ -41,8 +41,8 @@ import math
 
 import numpy as np
 
-from ..core import Box, Trace, shape_of
-from ..errors import DualadError
+from ..core import Box, DualadError, Trace, shape_of
+from ..transforms import grad
 from .compress import _sp, as_pattern
 
 
@@ -438,8 +438,6 @@ def jacobian_pattern(f, x, args=(), local=False):
 def hessian_pattern(f, x, args=(), local=False):
     """The (n, n) boolean CSR pattern of the Hessian of the scalar ``f(x, *args)``: the
     Jacobian pattern of its gradient (made symmetric)."""
-    from ..api import grad
-
     def gradient(z, *a):
         return grad(f)(z, *a).reshape(-1) if shape_of(z) else grad(f)(z, *a)
     p, _ = jacobian_pattern(gradient, x, args, local)

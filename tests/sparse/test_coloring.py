@@ -5,7 +5,7 @@ from hypothesis import given, strategies as st
 
 sp = pytest.importorskip("scipy.sparse")
 
-from dualad import kernels
+from dualad.accel import kernels
 from dualad.sparse import coloring as C
 from dualad.sparse.compress import Decompression, as_pattern, seeds
 

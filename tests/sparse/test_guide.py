@@ -1,14 +1,19 @@
 """Every ```python block of docs/sparse.md runs, in order, in one namespace."""
-import os
+import importlib.util
 from pathlib import Path
 
 import pytest
 
-from test_readme import python_blocks
+ROOT = Path(__file__).resolve().parents[2]
+_spec = importlib.util.spec_from_file_location("readme_blocks",
+                                               ROOT / "tests" / "project" / "test_readme.py")
+_readme = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(_readme)
+python_blocks = _readme.python_blocks        # the README test's own block extraction
 
 pytest.importorskip("scipy")
 
-DOC = Path(__file__).resolve().parent.parent / "docs" / "sparse.md"
+DOC = ROOT / "docs" / "sparse.md"
 
 
 def test_the_sparse_guide_runs(tmp_path, monkeypatch):
