@@ -6,8 +6,9 @@
 PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
-# notebooks: matplotlib for the demo's plot, nbclient & co. for the notebook tests
-EXTRAS := test,notebooks
+# notebooks: matplotlib for the demo's plot, nbclient & co. for the notebook tests;
+# distributed: dask, for the test of sparse Jacobians on a LocalCluster
+EXTRAS := test,notebooks,sparse,distributed
 
 .PHONY: demo test bench clean
 
