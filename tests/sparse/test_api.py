@@ -190,3 +190,17 @@ def test_dask_local_cluster_gives_the_local_result():
         remote = jac(U)
     local = ds.jacobian(brusselator, chunk_size=2)(U)
     np.testing.assert_array_equal(remote.toarray(), local.toarray())
+
+
+def test_the_public_jacobian_and_hessian_take_sparsity():
+    got = dualad.jacobian(brusselator, sparsity="auto", format="csc")(U)
+    assert got.format == "csc"
+    np.testing.assert_allclose(got.toarray(), dualad.jacobian(brusselator)(U),
+                               rtol=1e-13, atol=1e-12)
+    x = np.linspace(-1, 1, 20)
+    np.testing.assert_allclose(dualad.hessian(banded_energy, sparsity="auto")(x).toarray(),
+                               dualad.hessian(banded_energy)(x), rtol=1e-12, atol=1e-12)
+    with pytest.raises(TypeError, match="only apply with sparsity"):
+        dualad.jacobian(brusselator, format="csc")
+    with pytest.raises(ValueError, match="argnums=0"):
+        dualad.jacobian(brusselator, argnums=1, sparsity="auto")
