@@ -146,13 +146,17 @@ class SparseJacobian:
         return self.mode
 
     def _seed_rows(self):
-        """The seed rows of the compressed passes and, last, the probe's."""
+        """The seed rows of the compressed passes and, last, the probe's (made once per
+        preparation)."""
         dec = self.decompression
-        s = seeds(dec.colors, dec.ncolors)
-        if not self.check:
-            return s
-        probe = np.random.default_rng(12345).standard_normal(s.shape[1])
-        return np.vstack([s, probe[None]])
+        made = getattr(self, "_rows_key", None)
+        if made is None or made[0] is not dec or made[1] != self.check:
+            s = seeds(dec.colors, dec.ncolors)
+            if self.check:
+                probe = np.random.default_rng(12345).standard_normal(s.shape[1])
+                s = np.vstack([s, probe[None]])
+            self._rows, self._rows_key = s, (dec, self.check)
+        return self._rows
 
     def _blocks(self, x, args, rows):
         """Run the passes over chunks of seed rows (here or on the executor)."""
