@@ -379,16 +379,16 @@ def _contract(prim, values, pats, out, kw, trace):
     masks = []
     for v, p in zip(values, pats):
         if (p is not None and not trace.local) or isinstance(v, (Derived, Box)):
-            masks.append(np.ones(shape_of(v)))
+            masks.append(np.ones(shape_of(v), bool))
         else:
-            masks.append((np.asarray(v) != 0).astype(np.float64))
+            masks.append(np.asarray(v) != 0)
     total = None
     for i, p in enumerate(pats):
         if p is None or i in prim.nondiff:
             continue
         shape = shape_of(values[i])
         keep = o + "".join(c for c in ins[i] if c not in o)
-        ops = masks[:i] + [np.ones(shape)] + masks[i + 1:]
+        ops = masks[:i] + [np.ones(shape, bool)] + masks[i + 1:]   # boolean: or of ands
         m = np.einsum(",".join(ins) + "->" + keep, *ops)
         if not keep:        # a scalar result of scalars
             dest = src = np.zeros(int(m != 0), np.int64)
