@@ -8,8 +8,9 @@ PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 # notebooks: matplotlib for the demo's plot, nbclient & co. for the notebook tests;
-# docs: mkdocs for `make docs` and the test that builds the site
-EXTRAS := test,notebooks,docs
+# docs: mkdocs for `make docs` and the test that builds the site;
+# sparse, distributed: scipy.sparse results and dask for the LocalCluster test of executor=
+EXTRAS := test,notebooks,docs,sparse,distributed
 
 .PHONY: demo test docs bench clean
 

@@ -150,6 +150,15 @@ class Primitive:
         cost: How the cost model counts its work: ``"elements"`` (the elements it
             produces), ``"view"`` (none: a reshape or transpose) or ``"matmul"``
             (multiply-adds).
+        depends: How its output elements depend on its operands' elements, for sparsity
+            detection (``dualad.sparse.pattern``): ``"elementwise"`` (the broadcast
+            index), ``"gather"`` (``impl`` moves values without combining them: it is run
+            on element ids), ``"scatter"`` (linear, and its VJP is a gather), ``"reduce"`` /
+            ``"scan"`` (all of / the prefix along ``depends_axes(ndim, kw)``), ``"lanes"``
+            (dense along ``depends_axes``, independent across the other axes),
+            ``"contract"`` (the einsum ``einsum_spec(shapes, kw)``), or ``"dense"`` (every
+            output element on every operand element: the default, a safe superset).
+        depends_axes, einsum_spec: see ``depends``.
 
     Examples:
         >>> double = ad.Primitive("double", lambda x: 2.0 * x,
@@ -163,13 +172,18 @@ class Primitive:
 
     def __init__(self, name: str, impl: Callable[..., Any],
                  jvp: Callable[..., Any] | None = None, vjp: Callable[..., Any] | None = None,
-                 nondiff: Iterable[int] = (), cost: str = "elements") -> None:
+                 nondiff: Iterable[int] = (), cost: str = "elements",
+                 depends: str = "dense", depends_axes: Callable[..., Any] | None = None,
+                 einsum_spec: Callable[..., Any] | None = None) -> None:
         self.name = name
         self.impl = impl
         self._jvp = jvp
         self._vjp = vjp
         self.nondiff = frozenset(nondiff)
         self.cost = cost
+        self.depends = depends
+        self.depends_axes = depends_axes
+        self.einsum_spec = einsum_spec
 
     def __call__(self, *args, **kw):
         trace = top_trace(args)

@@ -381,7 +381,13 @@ def _einsum_vjp(i, g, primals, out, spec, optimize=False):
     return P.project(r, primals[i])
 
 
-einsum_prim = P.register(P.Primitive("einsum", _einsum_impl, _einsum_jvp, _einsum_vjp))
+#: The sparsity structure of the rows on stacks of matrices: each output matrix depends on
+#: the whole input matrix of its stack position (``Primitive.depends = "lanes"``).
+MATRICES = P.last_axes(2)
+
+einsum_prim = P.register(P.Primitive("einsum", _einsum_impl, _einsum_jvp, _einsum_vjp,
+                                      depends="contract",
+                                      einsum_spec=lambda shapes, kw: kw["spec"]))
 
 
 def _einsum_prepare(ins, out, ops):
@@ -450,7 +456,8 @@ def _inv_vjp(i, g, primals, out):
     return -_mm(ot, _mm(g, ot))
 
 
-inv_prim = P.register(P.Primitive("inv", np.linalg.inv, _inv_jvp, _inv_vjp))
+inv_prim = P.register(P.Primitive("inv", np.linalg.inv, _inv_jvp, _inv_vjp,
+        depends="lanes", depends_axes=MATRICES))
 
 
 @implements(np.linalg.inv)
@@ -508,7 +515,8 @@ def _det_vjp(i, g, primals, out):
     return P.reshape(g * out, shape=s + (1, 1)) * _T(inv_prim(a))
 
 
-det_prim = P.register(P.Primitive("det", np.linalg.det, _det_jvp, _det_vjp))
+det_prim = P.register(P.Primitive("det", np.linalg.det, _det_jvp, _det_vjp,
+        depends="lanes", depends_axes=MATRICES))
 
 
 @implements(np.linalg.det)
@@ -530,7 +538,8 @@ def _logabsdet_vjp(i, g, primals, out):
 
 
 logabsdet_prim = P.register(P.Primitive("logabsdet", _logabsdet_impl, _logabsdet_jvp,
-                                        _logabsdet_vjp))
+                                        _logabsdet_vjp,
+        depends="lanes", depends_axes=MATRICES))
 
 
 @implements(np.linalg.slogdet)
@@ -577,7 +586,8 @@ def _chol_vjp(i, g, primals, out, upper=False):
     return _sym_transpose(G, lower=not upper)
 
 
-cholesky_prim = P.register(P.Primitive("cholesky", _chol_impl, _chol_jvp, _chol_vjp))
+cholesky_prim = P.register(P.Primitive("cholesky", _chol_impl, _chol_jvp, _chol_vjp,
+        depends="lanes", depends_axes=MATRICES))
 
 
 @implements(np.linalg.cholesky, convention="reads one triangle of the input (lower by "
@@ -622,7 +632,8 @@ def _eigh_vjp(i, g, primals, out, UPLO="L"):
     return _sym_transpose(G, lower=UPLO.upper() == "L")
 
 
-eigh_prim = P.register(P.Primitive("eigh", _eigh_impl, _eigh_jvp, _eigh_vjp))
+eigh_prim = P.register(P.Primitive("eigh", _eigh_impl, _eigh_jvp, _eigh_vjp,
+        depends="lanes", depends_axes=MATRICES))
 
 _EIG_TIES = ("reads one triangle (lower by default); at exactly repeated eigenvalues the "
              "eigenvector derivative is NaN where needed, 0 where the tied pair's "
@@ -718,7 +729,8 @@ def _svd_vjp(i, g, primals, out):
     return ga
 
 
-svd_prim = P.register(P.Primitive("svd", _svd_impl, _svd_jvp, _svd_vjp))
+svd_prim = P.register(P.Primitive("svd", _svd_impl, _svd_jvp, _svd_vjp,
+        depends="lanes", depends_axes=MATRICES))
 
 _SVD_TIES = ("at exactly repeated singular values the singular-vector derivative is NaN "
              "where needed; zero singular values of non-square matrices give NaN")
@@ -784,7 +796,8 @@ def _qr_vjp(i, g, primals, out):
     return _T(solve_prim(r, _T(xbar)))          # Xbar R^-T
 
 
-qr_prim = P.register(P.Primitive("qr", _qr_impl, _qr_jvp, _qr_vjp))
+qr_prim = P.register(P.Primitive("qr", _qr_impl, _qr_jvp, _qr_vjp,
+        depends="lanes", depends_axes=MATRICES))
 
 
 @implements(np.linalg.qr)
@@ -839,7 +852,8 @@ def _pinv_vjp(i, g, primals, out, rcond=None, hermitian=False):
             + _mm(_mm(_T(p), p), _mm(gt, j_)))
 
 
-pinv_prim = P.register(P.Primitive("pinv", _pinv_impl, _pinv_jvp, _pinv_vjp))
+pinv_prim = P.register(P.Primitive("pinv", _pinv_impl, _pinv_jvp, _pinv_vjp,
+        depends="lanes", depends_axes=MATRICES))
 
 
 @implements(np.linalg.pinv, convention="differentiated at constant rank (singular values "
@@ -1053,7 +1067,8 @@ def _pick_index(x, rows):
     return _batch_index(rows.shape[:-1]) + (rows, np.arange(shape_of(x)[-1]))
 
 
-eig_prim = P.register(P.Primitive("eig", _eig_impl, _eig_jvp, _eig_vjp))
+eig_prim = P.register(P.Primitive("eig", _eig_impl, _eig_jvp, _eig_vjp,
+        depends="lanes", depends_axes=MATRICES))
 
 
 @implements(np.linalg.eig, convention="eigenvectors in NumPy's gauge (unit norm, largest "

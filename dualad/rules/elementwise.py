@@ -38,7 +38,7 @@ class Elementwise(Primitive):
     def __init__(self, name, impl, partials, domain=None, kink=None, scalar=None,
                  fused_jvp=None, fused_vjp=False, fast=None):
         nondiff = {i for i, d in enumerate(partials) if d is None}
-        super().__init__(name, impl, nondiff=nondiff)
+        super().__init__(name, impl, nondiff=nondiff, depends="elementwise")
         self.partials = partials
         self.nin = len(partials)
         self.domain = domain

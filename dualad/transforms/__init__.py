@@ -4,6 +4,6 @@ over reverse), custom rules (``primitive``) and ``check_grads``. ``jacobian`` wi
 automatic mode choice lives one layer up, in ``dualad.auto``."""
 from .check import check_grads
 from .custom import primitive
-from .forward import jacfwd, jvp
+from .forward import jacfwd, jvp, jvps
 from .higher import hessian, hvp, stop_gradient
-from .reverse import grad, jacrev, value_and_grad, vjp
+from .reverse import grad, jacrev, value_and_grad, vjp, vjps

@@ -68,6 +68,41 @@ def jvp(f: Callable[..., Any], primals: Sequence[Any], tangents: Sequence[Any],
     return result + (strip_tree(trace, aux),) if has_aux else result
 
 
+def _directions(f, leaves, rebuild, sizes, seed):
+    """One forward pass with the k rows of ``seed`` (k, n) as directions, split over the
+    input leaves: (f's output, a function giving the (k,) + shape tangents of output
+    leaves, the finished trace)."""
+    k = seed.shape[0]
+    trace = ForwardTrace(batched=True)
+    boxed, off = [], 0
+    for x, s in zip(leaves, sizes):
+        t = seed[:, off:off + s].reshape((k,) + shape_of(x)).astype(dtype_of(x), copy=False)
+        boxed.append(Dual._make(x, t, trace))
+        off += s
+    try:
+        out = f(*rebuild(boxed))
+    finally:
+        trace.finish()
+
+    def tangents(oleaves):
+        return [o._t if isinstance(o, Box) and o._trace is trace
+                else np.zeros((k,) + shape_of(o), dtype=dtype_of(o)) for o in oleaves]
+    return out, tangents, trace
+
+
+def jvps(f, x, directions):
+    """``(f(x), J @ directions)`` for an array x and k directions ``(k,) + x.shape``, in one
+    forward pass: the k products come out as ``(k,) + f(x).shape``. The unit of work of a
+    compressed (sparse) Jacobian."""
+    x = as_input(x)
+    k = shape_of(directions)[0]
+    seed = np.asarray(directions).reshape(k, -1)
+    out, tangents, trace = _directions(f, [x], lambda boxed: boxed, [seed.shape[1]], seed)
+    if isinstance(out, (tuple, list, dict)):
+        raise TypeError("jvps needs f to return one array")
+    return concrete(strip(trace, out)), tangents([out])[0]
+
+
 def jacfwd(f: Callable[..., Any], argnums: int | Sequence[int] = 0, has_aux: bool = False,
            chunk_size: int | None = None) -> Callable[..., Any]:
     """The Jacobian by forward mode: n columns in ceil(n / k) passes of k directions.
@@ -103,22 +138,10 @@ def jacfwd(f: Callable[..., Any], argnums: int | Sequence[int] = 0, has_aux: boo
             kk = min(k, n - start) if n else 0
             eye = np.zeros((kk, n))
             eye[np.arange(kk), start + np.arange(kk)] = 1.0
-            trace = ForwardTrace(batched=True)
-            boxed, off = [], 0
-            for x, s in zip(leaves, sizes):
-                seed = eye[:, off:off + s].reshape((kk,) + shape_of(x)).astype(
-                    dtype_of(x), copy=False)
-                boxed.append(Dual._make(x, seed, trace))
-                off += s
-            try:
-                out = f(*rebuild(boxed))
-            finally:
-                trace.finish()
+            out, tangents, trace = _directions(f, leaves, rebuild, sizes, eye)
             out, aux = split_aux(out, has_aux)
             oleaves, out_tree = flatten(out)
-            chunks.append([o._t if isinstance(o, Box) and o._trace is trace
-                           else np.zeros((kk,) + shape_of(o), dtype=dtype_of(o))
-                           for o in oleaves])
+            chunks.append(tangents(oleaves))
             values = [strip(trace, o) for o in oleaves]
         jac_leaves = []
         for j, v in enumerate(values):

@@ -316,24 +316,44 @@ def batched_sweep(rec, sizes, start, kk):
     directions u at once: the output cotangents are Duals with zero values and the unit
     rows as tangents, and the tangents of the input adjoints are those rows of J.
     """
-    trace = ForwardTrace(batched=True)
-    cts, off = [], 0
+    seeds, off = [], 0
     for v, size in zip(rec.values, sizes):
         lo, hi = max(start, off), min(start + kk, off + size)
         if lo >= hi:
-            cts.append(None)
+            seeds.append(None)
         else:
             seed = np.zeros((kk, size), dtype=_row_dtype(v))
             seed[np.arange(lo, hi) - start, np.arange(lo, hi) - off] = 1.0
-            shape = tuple(shape_of(v))
-            cts.append(Dual._make(np.zeros(shape, seed.dtype), seed.reshape((kk,) + shape),
-                                  trace))
+            seeds.append(seed.reshape((kk,) + tuple(shape_of(v))))
         off += size
+    return seeded_sweep(rec, seeds, kk)
+
+
+def seeded_sweep(rec, seeds, kk):
+    """u @ J for kk cotangents u at once, from one backward sweep: ``seeds`` holds per
+    output leaf the (kk,) + shape rows of u (or None); returns per input leaf the
+    (kk, size) products."""
+    trace = ForwardTrace(batched=True)
+    cts = [None if s is None else Dual._make(np.zeros(shape_of(s)[1:], s.dtype), s, trace)
+           for s in seeds]
     try:
         adj = rec.pull(cts)
     finally:
         trace.finish()
     return [_rows_of(g, x, kk, trace) for g, x in zip(adj, rec.leaves)]
+
+
+def vjps(f, x, cotangents):
+    """``(f(x), cotangents @ J)`` for an array x and k cotangents ``(k,) + f(x).shape``:
+    one recorded pass and one batched backward sweep give the k products as
+    ``(k,) + x.shape``. The unit of work of a compressed (sparse) Jacobian by rows."""
+    rec = Recording(f, (x,), 0, False)
+    if len(rec.values) != 1:
+        raise TypeError("vjps needs f to return one array")
+    seeds = np.asarray(cotangents, dtype=_row_dtype(rec.values[0]))
+    k = seeds.shape[0]
+    (rows,) = seeded_sweep(rec, [seeds.reshape((k,) + tuple(shape_of(rec.values[0])))], k)
+    return rec.output(), rows.reshape((k,) + tuple(shape_of(rec.leaves[0])))
 
 
 def _rows_of(g, x, kk, trace):
