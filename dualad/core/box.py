@@ -158,7 +158,10 @@ class Primitive:
             (dense along ``depends_axes``, independent across the other axes),
             ``"contract"`` (the einsum ``einsum_spec(shapes, kw)``), or ``"dense"`` (every
             output element on every operand element: the default, a safe superset).
-        depends_axes, einsum_spec: see ``depends``.
+        depends_axes: For ``depends`` "reduce", "scan" and "lanes": the axes, as a
+            function of (ndim, kw).
+        einsum_spec: For ``depends`` "contract": the einsum subscripts, as a function of
+            (operand shapes, kw).
 
     Examples:
         >>> double = ad.Primitive("double", lambda x: 2.0 * x,
