@@ -16,6 +16,7 @@ import numpy as np
 
 from ..core import Box, DualadError, as_input
 from ..core.tree import flatten, unflatten
+from .common import of_chosen
 from .forward import jvp
 from .reverse import vjp
 
@@ -264,9 +265,17 @@ def _tree_abs(tree):
     return unflatten(treedef, [np.abs(np.asarray(x, np.float64)) for x in leaves])
 
 
-def check_grads(f, args, order=2, modes=("fwd", "rev"), eps=None, atol=None, rtol=None,
-                seed=0):
+_LATER = object()
+
+
+def check_grads(f, args=_LATER, order=2, modes=("fwd", "rev"), eps=None, atol=None,
+                rtol=None, seed=0, argnum=0):
     """Check ``f``'s derivatives at ``args`` against central finite differences.
+
+    Two call forms: JAX's ``check_grads(f, args, order, modes=...)`` checks at once;
+    autograd's ``check_grads(f, modes=..., order=...)(*args)`` (no ``args``) returns a
+    checker called with f's arguments, which checks with respect to argument
+    ``argnum`` (an int or a tuple) and holds the others fixed.
 
     ``args``: a tuple of positional arguments, each a float, a float array or a nested
     tuple/list/dict/namedtuple of them (a single non-tuple argument is accepted too).
@@ -277,6 +286,13 @@ def check_grads(f, args, order=2, modes=("fwd", "rev"), eps=None, atol=None, rto
     Directions are drawn from ``numpy.random.default_rng(seed)``. Elementwise the check
     is |got - want| <= atol + rtol |want|. Raises ``GradCheckError`` on a mismatch.
     """
+    if args is _LATER:
+        settings = dict(order=order, modes=modes, eps=eps, atol=atol, rtol=rtol, seed=seed)
+
+        def checker(*call_args, **call_kw):
+            g, chosen, _ = of_chosen(f, call_args, argnum, call_kw)
+            check_grads(g, chosen, **settings)
+        return checker
     args = _as_args(args)
     try:
         modes = tuple(_MODES[m] for m in ((modes,) if isinstance(modes, str) else modes))

@@ -7,7 +7,8 @@ from ..core import Box, as_input, dtype_of, primal, shape_of
 from ..core.tree import flatten, unflatten
 from ..cost import DEFAULT_CHUNK
 from ..modes.forward import Dual, ForwardTrace
-from .common import assemble, cat, concrete, like, selected, split_aux, strip, strip_tree, wraps
+from .common import (argnum_alias, assemble, cat, check_holomorphic, concrete, like,
+                     selected, split_aux, strip, strip_tree, wraps)
 
 
 def jvp(f, primals, tangents, has_aux=False):
@@ -41,10 +42,14 @@ def jvp(f, primals, tangents, has_aux=False):
     return result + (strip_tree(trace, aux),) if has_aux else result
 
 
-def jacfwd(f, argnums=0, has_aux=False, chunk_size=None):
-    """The Jacobian by forward mode: n columns in ceil(n / k) passes of k directions."""
+@argnum_alias
+def jacfwd(f, argnums=0, has_aux=False, chunk_size=None, holomorphic=False):
+    """The Jacobian by forward mode: n columns in ceil(n / k) passes of k directions.
+    ``holomorphic=True`` requires complex inputs and outputs (the complex Jacobian)."""
     def jacfun(*args):
         leaves, rebuild, structure = selected(args, argnums)
+        if holomorphic:
+            check_holomorphic("jacfwd", leaves, "inputs")
         sizes = [math.prod(shape_of(x)) for x in leaves]
         n = sum(sizes)
         k = max(1, min(n, chunk_size or DEFAULT_CHUNK))
@@ -71,6 +76,8 @@ def jacfwd(f, argnums=0, has_aux=False, chunk_size=None):
                            else np.zeros((kk,) + shape_of(o), dtype=dtype_of(o))
                            for o in oleaves])
             values = [strip(trace, o) for o in oleaves]
+        if holomorphic:
+            check_holomorphic("jacfwd", values, "outputs")
         jac_leaves = []
         for j, v in enumerate(values):
             cols = cat([c[j] for c in chunks])

@@ -14,7 +14,8 @@ from ..core.tree import flatten, unflatten
 from ..cost import Work, sweep_rows
 from ..modes.forward import Dual, ForwardTrace
 from ..modes.reverse import ReverseTrace, sweep
-from .common import cat, concrete, like, selected, split_aux, strip, strip_tree, wraps
+from .common import (argnum_alias, cat, check_holomorphic, concrete, like, selected,
+                     split_aux, strip, strip_tree, wraps)
 
 
 class Recording:
@@ -81,15 +82,22 @@ def vjp(f, *primals, has_aux=False):
     return (out, vjp_fn, rec.aux) if has_aux else (out, vjp_fn)
 
 
-def value_and_grad(f, argnums=0, has_aux=False):
-    """A function returning ``(f(*args), gradient)``; f must return one real float."""
+@argnum_alias
+def value_and_grad(f, argnums=0, has_aux=False, holomorphic=False):
+    """A function returning ``(f(*args), gradient)``; f must return one real float.
+
+    ``holomorphic=True`` (complex inputs, one complex output, f complex-analytic) gives
+    the complex derivative f'(z), as JAX does."""
     def vg(*args):
         rec = Recording(f, args, argnums, has_aux)
         if len(rec.values) != 1:
             raise TypeError("grad requires f to return a single scalar, not a container; "
                             "use jacobian or vjp for several outputs")
         value = rec.values[0]
-        _check_scalar(value)
+        if holomorphic:
+            check_holomorphic("grad", rec.leaves, "inputs")
+            check_holomorphic("grad", [value], "outputs")
+        _check_scalar(value, holomorphic)
         seed = _unit(value)
         grads = rec.structure(rec.pull([seed]))
         value = concrete(value)
@@ -105,14 +113,15 @@ def _unit(value):
     return np.ones(shape_of(value), dtype=dtype_of(value))
 
 
-def _check_scalar(value):
+def _check_scalar(value, holomorphic=False):
     if type(value) is np.float64 or type(value) is float:   # a real scalar: fine
         return
     dt = dtype_of(value)
-    if dt.kind == "c":
+    if dt.kind == "c" and not holomorphic:
         raise TypeError("grad requires a real-valued output, got complex; differentiate "
-                        "np.real(f) or np.abs(f), or use vjp")
-    if dt.kind != "f":
+                        "np.real(f) or np.abs(f), pass holomorphic=True if f is "
+                        "complex-analytic, or use vjp")
+    if dt.kind not in "fc":
         raise TypeError(f"grad requires a float output, got dtype {dt}; an integer or "
                         "boolean result carries no derivative")
     shape = shape_of(value)
@@ -122,9 +131,11 @@ def _check_scalar(value):
                         "for a vector-Jacobian product")
 
 
-def grad(f, argnums=0, has_aux=False):
-    """The gradient of a scalar function by reverse mode."""
-    vg = value_and_grad(f, argnums, has_aux)
+@argnum_alias
+def grad(f, argnums=0, has_aux=False, holomorphic=False):
+    """The gradient of a scalar function by reverse mode (``holomorphic=True``: the
+    complex derivative of a complex-analytic function, as in JAX)."""
+    vg = value_and_grad(f, argnums, has_aux, holomorphic)
 
     def g(*args):
         res = vg(*args)
@@ -135,12 +146,36 @@ def grad(f, argnums=0, has_aux=False):
     return wraps(g, f)
 
 
-def jacrev(f, argnums=0, has_aux=False):
+@argnum_alias
+def jacrev(f, argnums=0, has_aux=False, holomorphic=False):
     """The Jacobian by reverse mode: one recorded pass, then backward sweeps of up to
-    ``DEFAULT_CHUNK`` rows each (one row per sweep on tapes of scalar code)."""
+    ``DEFAULT_CHUNK`` rows each (one row per sweep on tapes of scalar code).
+    ``holomorphic=True`` requires complex inputs and outputs (the complex Jacobian)."""
     def jacfun(*args):
-        return jacobian_from(Recording(f, args, argnums, has_aux), has_aux)
+        rec = Recording(f, args, argnums, has_aux)
+        if holomorphic:
+            check_holomorphic("jacrev", rec.leaves, "inputs")
+            check_holomorphic("jacrev", rec.values, "outputs")
+        return jacobian_from(rec, has_aux)
     return wraps(jacfun, f)
+
+
+@argnum_alias
+def elementwise_grad(f, argnums=0):
+    """autograd's ``elementwise_grad``: the VJP of a cotangent of ones, one reverse pass.
+    For f acting elementwise (a diagonal Jacobian) that is the derivative of each output
+    with respect to its own input; in general it is the sum of the Jacobian's rows."""
+    def eg(*args):
+        rec = Recording(f, args, argnums, False)
+        if len(rec.values) != 1:
+            raise TypeError("elementwise_grad requires f to return one array, not a "
+                            "container; use vjp for several outputs")
+        value = rec.values[0]
+        if dtype_of(value).kind not in "f":
+            raise TypeError(f"elementwise_grad requires a real float output, got dtype "
+                            f"{dtype_of(value)}; use vjp")
+        return rec.structure(rec.pull([np.ones(shape_of(value), dtype_of(value))]))
+    return wraps(eg, f)
 
 
 def jacobian_from(rec, has_aux):
