@@ -19,6 +19,7 @@ from .transforms import (check_grads, elementwise_grad, grad, hessian,
 from .core.tree import ravel_pytree
 flatten = ravel_pytree   # autograd's name (autograd.misc.flatten.flatten)
 from . import optim  # noqa: E402  (dualad.optim.SGD, Adam, AdamW)
+from . import adapt  # noqa: E402  (derivatives in SciPy's calling conventions)
 
 __version__ = "0.1.0"
 
@@ -28,6 +29,6 @@ __all__ = [
     "elementwise_grad", "hessian_vector_product", "ravel_pytree", "flatten",
     "DualadError", "NotDifferentiableError", "ConcretizationError", "LeakedTracerError",
     "InPlaceError", "check_grads",
-    "Tensor", "no_grad", "enable_grad", "is_grad_enabled", "optim",
+    "Tensor", "no_grad", "enable_grad", "is_grad_enabled", "optim", "adapt",
     "explain", "fixed_model", "CostModel", "CostReport",
 ]
