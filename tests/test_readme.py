@@ -1,8 +1,8 @@
-"""Every ```python block of README.md runs.
+"""Every ```python block of README.md and docs/MIGRATING.md runs.
 
-The blocks run in order in one namespace (a later block may use names an earlier one
-defined, as a reader pasting them into one session would), in a temporary directory,
-each once; the test of block i fails with block i's error.
+The blocks of a document run in order in one namespace (a later block may use names an
+earlier one defined, as a reader pasting them into one session would), in a temporary
+directory, each once; the test of block i fails with block i's error.
 """
 import os
 import re
@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 
-README = Path(__file__).resolve().parent.parent / "README.md"
+ROOT = Path(__file__).resolve().parent.parent
+DOCUMENTS = ("README.md", "docs/MIGRATING.md")
 FENCE = re.compile(r"^```python[ \t]*\n(.*?)^```[ \t]*$", re.S | re.M)
 
 
@@ -20,11 +21,13 @@ def python_blocks(text):
     return [(text[:m.start()].count("\n") + 1, m.group(1)) for m in FENCE.finditer(text)]
 
 
-BLOCKS = python_blocks(README.read_text(encoding="utf-8"))
+BLOCKS = [(doc, line, code) for doc in DOCUMENTS
+          for line, code in python_blocks((ROOT / doc).read_text(encoding="utf-8"))]
 
 
-def test_the_readme_has_python_examples():
-    assert BLOCKS, "README.md has no ```python blocks"
+@pytest.mark.parametrize("doc", DOCUMENTS)
+def test_the_documents_have_python_examples(doc):
+    assert any(d == doc for d, _, _ in BLOCKS), f"{doc} has no ```python blocks"
 
 
 def test_block_extraction():
@@ -34,16 +37,17 @@ def test_block_extraction():
 
 @pytest.fixture(scope="module")
 def outcomes(tmp_path_factory):
-    """Run all blocks once, in order; {index: None or the formatted error}."""
+    """Run all blocks once, in order, one namespace per document; {index: None or the
+    formatted error}."""
     os.environ.setdefault("MPLBACKEND", "Agg")
-    namespace = {"__name__": "__readme__"}
+    namespaces = {doc: {"__name__": "__readme__"} for doc in DOCUMENTS}
     results = {}
     cwd = os.getcwd()
     os.chdir(tmp_path_factory.mktemp("readme"))
     try:
-        for i, (line, code) in enumerate(BLOCKS):
+        for i, (doc, line, code) in enumerate(BLOCKS):
             try:
-                exec(compile(code, f"README.md (block at line {line})", "exec"), namespace)
+                exec(compile(code, f"{doc} (block at line {line})", "exec"), namespaces[doc])
                 results[i] = None
             except BaseException:            # noqa: B902 - report whatever the block raised
                 results[i] = traceback.format_exc()
@@ -53,7 +57,8 @@ def outcomes(tmp_path_factory):
 
 
 @pytest.mark.parametrize("index", range(len(BLOCKS)),
-                         ids=[f"line{line}" for line, _ in BLOCKS])
+                         ids=[f"{doc}:line{line}" for doc, line, _ in BLOCKS])
 def test_readme_block_runs(index, outcomes):
     error = outcomes[index]
-    assert error is None, f"README.md block at line {BLOCKS[index][0]} failed:\n{error}"
+    doc, line, _ = BLOCKS[index]
+    assert error is None, f"{doc} block at line {line} failed:\n{error}"
