@@ -16,7 +16,7 @@ from .modes.tensor import Tensor, enable_grad, is_grad_enabled, no_grad  # objec
 from .transforms import (check_grads, elementwise_grad, grad, hessian,
                          hessian_vector_product, hvp, jacfwd, jacrev, jvp, primitive,
                          stop_gradient, value_and_grad, vjp)
-from .core.tree import ravel_pytree
+from .core.tree import flatten_func, ravel_pytree
 flatten = ravel_pytree   # autograd's name (autograd.misc.flatten.flatten)
 from . import optim  # noqa: E402  (dualad.optim.SGD, Adam, AdamW)
 from . import adapt  # noqa: E402  (derivatives in SciPy's calling conventions)
@@ -26,7 +26,7 @@ __version__ = "0.1.0"
 __all__ = [
     "Dual", "Tracer", "Primitive", "primitive", "primal", "stop_gradient",
     "jvp", "jacfwd", "vjp", "grad", "value_and_grad", "jacrev", "jacobian", "hessian", "hvp",
-    "elementwise_grad", "hessian_vector_product", "ravel_pytree", "flatten",
+    "elementwise_grad", "hessian_vector_product", "ravel_pytree", "flatten", "flatten_func",
     "DualadError", "NotDifferentiableError", "ConcretizationError", "LeakedTracerError",
     "InPlaceError", "check_grads",
     "Tensor", "no_grad", "enable_grad", "is_grad_enabled", "optim", "adapt",

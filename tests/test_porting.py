@@ -274,6 +274,7 @@ import autograd.numpy as np
 import autograd.numpy.random as npr
 from autograd import grad, elementwise_grad, hessian_vector_product, value_and_grad
 from autograd.misc import flatten
+from autograd.misc.optimizers import adam
 from autograd.test_util import check_grads
 
 
@@ -309,11 +310,11 @@ params = make_params([2, 8, 1])
 check_grads(loss, modes=["fwd", "rev"], order=2)(params, inputs, labels)
 slope = elementwise_grad(softplus)(np.linspace(-3, 3, 7))
 
-start = loss(params, inputs, labels)
-loss_and_grad = value_and_grad(loss)
-for step in range(300):
-    value, g = loss_and_grad(params, inputs, labels)
-    params = [(W - 0.5 * dW, b - 0.5 * db) for (W, b), (dW, db) in zip(params, g)]
+start, _ = value_and_grad(loss)(params, inputs, labels)
+objective = lambda params, step: loss(params, inputs, labels)
+trace = []
+params = adam(grad(objective), params, num_iters=300, step_size=0.05,
+              callback=lambda params, step, g: trace.append(objective(params, step)))
 final = loss(params, inputs, labels)
 accuracy = np.mean(np.sign(predict(params, inputs)) == labels)
 
@@ -327,6 +328,8 @@ curvature = hessian_vector_product(flat_loss)(flat, direction)
 PORT = [("import autograd.numpy.random as npr", "import numpy.random as npr"),
         ("import autograd.numpy as np", "import numpy as np"),
         ("from autograd.misc import flatten", "from dualad import flatten"),
+        ("from autograd.misc.flatten import", "from dualad import"),
+        ("from autograd.misc.optimizers import", "from dualad.optim import"),
         ("from autograd.test_util import", "from dualad import"),
         ("from autograd import", "from dualad import")]
 
@@ -348,7 +351,85 @@ def test_an_autograd_program_runs_after_swapping_its_imports():
     np.testing.assert_allclose(env["slope"], 1 / (1 + np.exp(-np.linspace(-3, 3, 7))),
                                rtol=1e-14)
     assert env["final"] < 0.5 * env["start"] and env["accuracy"] >= 0.9
+    assert len(env["trace"]) == 300 and env["trace"][-1] < env["trace"][0]
     # the Hessian-vector product of the trained net against the full Hessian
     H = ad.hessian(env["flat_loss"])(env["flat"])
     np.testing.assert_allclose(env["curvature"], H @ env["direction"], rtol=1e-10,
                                atol=1e-12)
+
+
+def test_flatten_func():
+    def f(p, x):
+        return {"out": np.tanh(p["W"] @ x), "s": np.sum(p["b"][1]) * p["b"][0]}
+    flat_f, unravel, flat0 = ad.flatten_func(f, PARAMS)
+    x = rng.standard_normal(2)
+    out = flat_f(flat0, x)
+    np.testing.assert_array_equal(out, ad.ravel_pytree(f(PARAMS, x))[0])
+    J = ad.jacobian(flat_f)(flat0, x)
+    assert J.shape == (4, flat0.size)
+    np.testing.assert_allclose(J, ad.jacfwd(flat_f)(flat0, x), rtol=1e-13)
+
+
+# ------------------------------------------------------------------------------------
+# autograd's functional optimizers
+# ------------------------------------------------------------------------------------
+TARGET = {"w": np.array([1.0, -2.0, 0.5]), "b": [np.array(3.0), np.ones((2, 2))]}
+
+
+def quad_loss(p):
+    t = ad.ravel_pytree(TARGET)[0]
+    v = ad.ravel_pytree(p)[0]
+    return np.sum((v - t) ** 2 * np.arange(1.0, v.size + 1))
+
+
+def quad_grad(p, i):
+    return ad.grad(quad_loss)(p)
+
+
+X0 = {"w": np.zeros(3), "b": [np.array(0.0), np.zeros((2, 2))]}
+
+
+def test_functional_adam_matches_the_adam_class():
+    got = ad.optim.adam(quad_grad, X0, num_iters=40, step_size=0.05)
+    assert set(got) == {"w", "b"} and got["b"][1].shape == (2, 2)
+    # the object API's Adam (same rule, PyTorch's defaults for betas and eps)
+    w = ad.Tensor(ad.ravel_pytree(X0)[0], requires_grad=True)
+    opt = ad.optim.Adam([w], lr=0.05, betas=(0.9, 0.999), eps=1e-8)
+    unravel = ad.ravel_pytree(X0)[1]
+    for _ in range(40):
+        opt.zero_grad()
+        quad_loss(unravel(w)).backward()
+        opt.step()
+    np.testing.assert_allclose(ad.ravel_pytree(got)[0], w.detach().numpy(), rtol=1e-12)
+
+
+@pytest.mark.parametrize("name", ["adam", "sgd", "rmsprop"])
+def test_functional_optimizers_converge_and_call_back(name):
+    seen = []
+
+    def callback(x, i, g):
+        seen.append(i)
+        assert set(x) == {"w", "b"} and set(g) == {"w", "b"}
+    opt = getattr(ad.optim, name)
+    settings = {"adam": dict(step_size=0.1), "sgd": dict(step_size=0.05),
+                "rmsprop": dict(step_size=0.01)}[name]
+    got = opt(quad_grad, X0, callback=callback, num_iters=1500, **settings)
+    assert seen == list(range(1500))
+    np.testing.assert_allclose(ad.ravel_pytree(got)[0], ad.ravel_pytree(TARGET)[0],
+                               atol=1e-2)
+
+
+def test_sgd_and_rmsprop_follow_autograds_recurrences():
+    # f(x) = x^2 / 2 in one variable: g = x, the recurrences written out
+    grad1 = lambda x, i: x                                    # noqa: E731
+    x, v = 1.0, 0.0
+    for _ in range(5):
+        v = 0.9 * v - 0.1 * x
+        x = x + 0.1 * v
+    np.testing.assert_allclose(ad.optim.sgd(grad1, np.array(1.0), num_iters=5), x, rtol=1e-15)
+    x, a = 1.0, 1.0
+    for _ in range(5):
+        a = 0.9 * a + 0.1 * x * x
+        x = x - 0.1 * x / (np.sqrt(a) + 1e-8)
+    np.testing.assert_allclose(ad.optim.rmsprop(grad1, np.array(1.0), num_iters=5), x,
+                               rtol=1e-15)

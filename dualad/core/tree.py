@@ -95,3 +95,14 @@ def ravel_pytree(tree):
             off += size
         return unflatten(treedef, parts)
     return flat, unravel
+
+
+def flatten_func(func, example):
+    """autograd's ``flatten_func``: ``(flat_func, unravel, flat_example)`` where
+    ``flat_func(v, *args)`` is ``func(unravel(v), *args)`` with its output raveled too,
+    for optimizers that work on vectors."""
+    flat_example, unravel = ravel_pytree(example)
+
+    def flat_func(vector, *args):
+        return ravel_pytree(func(unravel(vector), *args))[0]
+    return flat_func, unravel, flat_example
