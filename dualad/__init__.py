@@ -13,7 +13,7 @@ from .cost import CostModel
 from .modes.forward import Dual
 from .modes.reverse import Tracer
 from .modes.tensor import Tensor, enable_grad, is_grad_enabled, no_grad  # object API
-from .transforms import (check_grads, elementwise_grad, grad, hessian,
+from .transforms import (check_grads, defjvp, defvjp, elementwise_grad, grad, hessian,
                          hessian_vector_product, hvp, jacfwd, jacrev, jvp, primitive,
                          stop_gradient, value_and_grad, vjp)
 from .core.tree import flatten_func, ravel_pytree
@@ -26,7 +26,7 @@ __version__ = "0.1.0"
 __all__ = [
     "Dual", "Tracer", "Primitive", "primitive", "primal", "stop_gradient",
     "jvp", "jacfwd", "vjp", "grad", "value_and_grad", "jacrev", "jacobian", "hessian", "hvp",
-    "elementwise_grad", "hessian_vector_product", "ravel_pytree", "flatten", "flatten_func",
+    "elementwise_grad", "hessian_vector_product", "ravel_pytree", "flatten", "flatten_func", "defvjp", "defjvp",
     "DualadError", "NotDifferentiableError", "ConcretizationError", "LeakedTracerError",
     "InPlaceError", "check_grads",
     "Tensor", "no_grad", "enable_grad", "is_grad_enabled", "optim", "adapt",

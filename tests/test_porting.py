@@ -331,6 +331,7 @@ PORT = [("import autograd.numpy.random as npr", "import numpy.random as npr"),
         ("from autograd.misc.flatten import", "from dualad import"),
         ("from autograd.misc.optimizers import", "from dualad.optim import"),
         ("from autograd.test_util import", "from dualad import"),
+        ("from autograd.extend import", "from dualad import"),
         ("from autograd import", "from dualad import")]
 
 
@@ -433,3 +434,67 @@ def test_sgd_and_rmsprop_follow_autograds_recurrences():
         x = x - 0.1 * x / (np.sqrt(a) + 1e-8)
     np.testing.assert_allclose(ad.optim.rmsprop(grad1, np.array(1.0), num_iters=5), x,
                                rtol=1e-15)
+
+
+AUTOGRAD_PRIMITIVES = '''
+import autograd.numpy as np
+from autograd import grad, hessian
+from autograd.extend import primitive, defvjp, defjvp
+from autograd.test_util import check_grads
+
+
+@primitive
+def logsumexp(x):
+    m = np.max(x)
+    return m + np.log(np.sum(np.exp(x - m)))
+
+
+def logsumexp_vjp(ans, x):
+    return lambda g: g * np.exp(x - ans)
+
+
+defvjp(logsumexp, logsumexp_vjp)
+defjvp(logsumexp, lambda g, ans, x: np.sum(g * np.exp(x - ans)))
+
+
+@primitive
+def scaled_sin(x, k):
+    return k * np.sin(x)
+
+
+defvjp(scaled_sin, lambda ans, x, k: lambda g: g * k * np.cos(x),
+       lambda ans, x, k: lambda g: np.sum(g * np.sin(x)))
+defjvp(scaled_sin, lambda g, ans, x, k: g * k * np.cos(x),
+       lambda g, ans, x, k: g * np.sin(x))
+
+x = np.array([0.5, -1.0, 2.0])
+check_grads(logsumexp, modes=["fwd", "rev"], order=2)(x)
+check_grads(lambda x, k: np.sum(scaled_sin(x, k) ** 2), argnum=(0, 1))(x, 1.5)
+g = grad(logsumexp)(x)
+H = hessian(logsumexp)(x)
+'''
+
+
+def test_autograd_custom_primitives_port():
+    env = {}
+    exec(compile(port(AUTOGRAD_PRIMITIVES), "ported_primitives.py", "exec"), env)
+    x = env["x"]
+    p = np.exp(x) / np.sum(np.exp(x))
+    np.testing.assert_allclose(env["g"], p, rtol=1e-14)
+    np.testing.assert_allclose(env["H"], np.diag(p) - np.outer(p, p), rtol=1e-12, atol=1e-15)
+
+
+def test_autograd_defvjp_with_argnums_and_missing_rules():
+    @ad.primitive
+    def f(a, x):
+        return a * x ** 2
+    ad.defvjp(f, lambda ans, a, x: lambda g: g * 2 * a * x, argnums=(1,))
+    assert ad.grad(f, argnums=1)(3.0, 2.0) == 12.0
+    with pytest.raises(ad.NotDifferentiableError, match="argument 0"):
+        ad.grad(f, argnums=0)(3.0, 2.0)                    # no rule given for a
+    with pytest.raises(ad.NotDifferentiableError, match="defjvp"):
+        ad.jacfwd(f, argnums=1)(3.0, 2.0)
+    ad.defjvp(f, None, lambda t, ans, a, x: t * 2 * a * x)
+    assert ad.jacfwd(f, argnums=1)(3.0, 2.0) == 12.0
+    with pytest.raises(ad.NotDifferentiableError, match="argument 0"):
+        ad.jacfwd(f, argnums=0)(3.0, 2.0)
