@@ -129,6 +129,10 @@ def test_hessian_vector_product_contracts_over_the_argument_shape():
                                np.tensordot(H, V, axes=2), rtol=1e-13)
     # third order: derivatives of the hvp against finite differences, both modes
     ad.check_grads(lambda M: ad.hessian_vector_product(f)(M, V), (M,), order=1)
+    # keyword arguments pass through, held fixed
+    g = lambda M, scale=1.0: scale * np.sum(np.sin(M) ** 3)  # noqa: E731
+    np.testing.assert_allclose(ad.hessian_vector_product(g)(M, V, scale=2.0),
+                               2.0 * np.tensordot(H, V, axes=2), rtol=1e-13)
 
 
 # ------------------------------------------------------------------------------------

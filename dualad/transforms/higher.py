@@ -25,10 +25,11 @@ def hvp(f, primals, tangents):
 def hessian_vector_product(f, argnums=0):
     """autograd's ``hessian_vector_product``: a function of ``(*args, vector)`` returning
     the Hessian of f with respect to argument ``argnums`` applied to ``vector`` (a tuple
-    of vectors for a tuple of argnums); the other arguments are held fixed."""
-    def hv(*args_and_vector):
+    of vectors for a tuple of argnums); the other arguments, and keyword arguments, are
+    held fixed."""
+    def hv(*args_and_vector, **kwargs):
         *args, vector = args_and_vector
-        g, primals, single = of_chosen(f, args, argnums)
+        g, primals, single = of_chosen(f, args, argnums, kwargs)
         return hvp(g, primals, (vector,) if single else tuple(vector))
     return wraps(hv, f)
 
