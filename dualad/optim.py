@@ -14,6 +14,11 @@ Examples:
     ...     opt.step()
     >>> bool(np.all(np.abs(w.numpy()) < 1e-6))
     True
+
+autograd's functional optimizers are here too, under autograd's names and signatures
+(``adam``, ``sgd``, ``rmsprop``: ``grad(x, i)`` returns the gradient at iteration i, x0 is
+any container of arrays, the result has its structure), so a program that imported them
+from ``autograd.misc.optimizers`` runs unchanged.
 """
 from __future__ import annotations
 
@@ -21,9 +26,10 @@ from typing import Any, Callable, Iterable
 
 import numpy as np
 
+from .core.tree import ravel_pytree
 from .modes.tensor import Tensor, enable_grad
 
-__all__ = ["Optimizer", "SGD", "Adam", "AdamW"]
+__all__ = ["Optimizer", "SGD", "Adam", "AdamW", "adam", "sgd", "rmsprop"]
 
 
 class Optimizer:
@@ -177,21 +183,26 @@ class Adam(Optimizer):
             raise ValueError(f"invalid eps {group['eps']}")
 
     def _update(self, p, g, state, group):
-        lr, (b1, b2), eps, wd = group["lr"], group["betas"], group["eps"], group["weight_decay"]
+        lr, wd = group["lr"], group["weight_decay"]
         if wd:
             if self._decoupled:
                 p = p - lr * wd * p
             else:
                 g = g + wd * p
-        t = state["step"] = state.get("step", 0) + 1
-        m = state.get("exp_avg")
-        v = state.get("exp_avg_sq")
-        m = (1.0 - b1) * g if m is None else b1 * m + (1.0 - b1) * g
-        v = (1.0 - b2) * (g * g) if v is None else b2 * v + (1.0 - b2) * (g * g)
-        state["exp_avg"], state["exp_avg_sq"] = m, v
-        m_hat = m / (1.0 - b1 ** t)
-        v_hat = v / (1.0 - b2 ** t)
-        return p - lr * m_hat / (np.sqrt(v_hat) + eps)
+        return _adam_step(p, g, state, lr, *group["betas"], group["eps"])
+
+
+def _adam_step(p, g, state, lr, b1, b2, eps):
+    """One Adam step from the moments kept in ``state`` (which it updates)."""
+    t = state["step"] = state.get("step", 0) + 1
+    m = state.get("exp_avg")
+    v = state.get("exp_avg_sq")
+    m = (1.0 - b1) * g if m is None else b1 * m + (1.0 - b1) * g
+    v = (1.0 - b2) * (g * g) if v is None else b2 * v + (1.0 - b2) * (g * g)
+    state["exp_avg"], state["exp_avg_sq"] = m, v
+    m_hat = m / (1.0 - b1 ** t)
+    v_hat = v / (1.0 - b2 ** t)
+    return p - lr * m_hat / (np.sqrt(v_hat) + eps)
 
 
 class AdamW(Adam):
@@ -206,3 +217,45 @@ class AdamW(Adam):
                  weight_decay: float = 1e-2) -> None:
         super().__init__(params, lr=lr, betas=betas, eps=eps, weight_decay=weight_decay)
 
+
+
+# ------------------------------------------------------------------------------------
+# autograd's functional optimizers (autograd.misc.optimizers)
+# ------------------------------------------------------------------------------------
+def _run(step, grad, x0, callback, num_iters):
+    """Iterate ``x = step(x, g, state)`` on the flattened x0; grad and callback see x
+    (and g) with x0's structure."""
+    flat, unravel = ravel_pytree(x0)
+    state = {}
+    for i in range(num_iters):
+        x = unravel(flat)
+        g = grad(x, i)
+        if callback is not None:
+            callback(x, i, g)
+        flat = step(flat, ravel_pytree(g)[0], state)
+    return unravel(flat)
+
+
+def adam(grad, x0, callback=None, num_iters=100, step_size=0.001, b1=0.9, b2=0.999,
+         eps=1e-8):
+    """Adam (the moments start at zero, bias-corrected), autograd's signature."""
+    return _run(lambda x, g, st: _adam_step(x, g, st, step_size, b1, b2, eps),
+                grad, x0, callback, num_iters)
+
+
+def sgd(grad, x0, callback=None, num_iters=200, step_size=0.1, mass=0.9):
+    """Gradient descent with momentum as autograd writes it:
+    ``v = mass * v - (1 - mass) * g`` (v starting at 0), ``x = x + step_size * v``."""
+    def step(x, g, st):
+        v = st["velocity"] = mass * st.get("velocity", 0.0) - (1.0 - mass) * g
+        return x + step_size * v
+    return _run(step, grad, x0, callback, num_iters)
+
+
+def rmsprop(grad, x0, callback=None, num_iters=100, step_size=0.1, gamma=0.9, eps=1e-8):
+    """RMSProp as autograd writes it: ``a = gamma * a + (1 - gamma) * g**2`` (a starting
+    at 1), ``x = x - step_size * g / (sqrt(a) + eps)``."""
+    def step(x, g, st):
+        a = st["avg_sq_grad"] = gamma * st.get("avg_sq_grad", 1.0) + (1.0 - gamma) * g * g
+        return x - step_size * g / (np.sqrt(a) + eps)
+    return _run(step, grad, x0, callback, num_iters)

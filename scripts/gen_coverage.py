@@ -304,7 +304,10 @@ def render():
             w(f"**{prefix}** ({len(rows)}): " + ", ".join(
                 f"`{r.rsplit('.', 1)[1]}`" for r in rows))
     w("")
-    w("Decompositions are real only (cholesky, eigh, qr, svd, pinv, slogdet); "
+    w("cholesky, eigh, svd and the matrix norms built on them (nuclear, 2) take complex "
+      "matrices; complex eigen/singular vectors are fixed only up to a phase each, so "
+      "only phase-free functions of them have a derivative (reverse mode refuses the "
+      "others). qr, pinv and slogdet are real only; "
       "`svd(full_matrices=True)` of a non-square matrix and `qr` of a wide matrix raise "
       "(their extra factors are not unique).")
     w("")

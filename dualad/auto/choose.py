@@ -13,7 +13,8 @@ from ..core.tree import flatten, unflatten
 from ..cost.model import DEFAULT_CHUNK, FORWARD, REVERSE
 from ..cost.work import Work, size_of, tape_work
 from ..modes.forward import Dual, ForwardTrace
-from ..transforms.common import assemble, selected, split_aux, strip, strip_tree, wraps
+from ..transforms.common import (argnum_alias, assemble, selected, split_aux, strip,
+                                 strip_tree, wraps)
 from ..transforms.forward import jacfwd
 from ..transforms.reverse import Recording, batched_sweep, jacobian_from, jacrev
 from .machine import machine_model, model_of, settings_var
@@ -250,6 +251,7 @@ MODES = {"auto": "auto", "forward": "forward", "fwd": "forward",
          "reverse": "reverse", "rev": "reverse"}
 
 
+@argnum_alias
 def jacobian(f: Callable[..., Any], argnums: int | Sequence[int] = 0, mode: str = "auto",
              has_aux: bool = False) -> Callable[..., Any]:
     """The Jacobian, by the mode that is cheaper for this function on this machine.

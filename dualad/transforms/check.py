@@ -20,6 +20,7 @@ import numpy as np
 
 from ..core import Box, DualadError, as_input
 from ..core.tree import flatten, unflatten
+from .common import of_chosen
 from .forward import jvp
 from .reverse import vjp
 
@@ -285,11 +286,20 @@ def _tree_abs(tree):
     return unflatten(treedef, [np.abs(np.asarray(x, np.float64)) for x in leaves])
 
 
-def check_grads(f: Callable[..., Any], args: Any, order: int = 2,
+_LATER: Any = object()
+
+
+def check_grads(f: Callable[..., Any], args: Any = _LATER, order: int = 2,
                 modes: str | Sequence[str] = ("fwd", "rev"),
                 eps: float | None = None, atol: float | None = None,
-                rtol: float | None = None, seed: int = 0) -> None:
+                rtol: float | None = None, seed: int = 0,
+                argnum: int | Sequence[int] = 0) -> Any:
     """Check ``f``'s derivatives at ``args`` against central finite differences.
+
+    Two call forms: JAX's ``check_grads(f, args, order, modes=...)`` checks at once;
+    autograd's ``check_grads(f, modes=..., order=...)(*args)`` (no ``args``) returns a
+    checker called with f's arguments, which checks with respect to argument ``argnum``
+    (an int or a tuple) and holds the others fixed.
 
     ``jvp`` (mode ``"fwd"``) and ``vjp`` (mode ``"rev"``, through
     ``<vjp(u), v> = <u, J v>``) are compared with central differences along random
@@ -307,9 +317,10 @@ def check_grads(f: Callable[..., Any], args: Any, order: int = 2,
         atol: Absolute tolerance (default: from the arguments' precision).
         rtol: Relative tolerance (default: from the arguments' precision).
         seed: Seed of ``numpy.random.default_rng`` for the directions.
+        argnum: With autograd's call form, the argument(s) checked.
 
     Returns:
-        None when every check passes.
+        None when every check passes (autograd's form: the checker).
 
     Raises:
         GradCheckError: a derivative disagrees (the report names the mode, order and error);
@@ -321,6 +332,13 @@ def check_grads(f: Callable[..., Any], args: Any, order: int = 2,
         >>> ad.check_grads(np.sin, (0.5,), order=2)
         >>> ad.check_grads(lambda x: np.sum(x ** 2), (np.array([1.0, -2.0]),))
     """
+    if args is _LATER:
+        settings = dict(order=order, modes=modes, eps=eps, atol=atol, rtol=rtol, seed=seed)
+
+        def checker(*call_args, **call_kw):
+            g, chosen, _ = of_chosen(f, call_args, argnum, call_kw)
+            check_grads(g, chosen, **settings)
+        return checker
     args = _as_args(args)
     try:
         modes = tuple(_MODES[m] for m in ((modes,) if isinstance(modes, str) else modes))

@@ -10,7 +10,8 @@ from ..core import Box, as_input, dtype_of, primal, shape_of
 from ..core.tree import flatten, unflatten
 from ..cost import DEFAULT_CHUNK
 from ..modes.forward import Dual, ForwardTrace
-from .common import assemble, cat, concrete, like, selected, split_aux, strip, strip_tree, wraps
+from .common import (argnum_alias, assemble, cat, check_holomorphic, concrete, like,
+                     selected, split_aux, strip, strip_tree, wraps)
 
 
 def jvp(f: Callable[..., Any], primals: Sequence[Any], tangents: Sequence[Any],
@@ -103,8 +104,9 @@ def jvps(f, x, directions):
     return concrete(strip(trace, out)), tangents([out])[0]
 
 
+@argnum_alias
 def jacfwd(f: Callable[..., Any], argnums: int | Sequence[int] = 0, has_aux: bool = False,
-           chunk_size: int | None = None) -> Callable[..., Any]:
+           chunk_size: int | None = None, holomorphic: bool = False) -> Callable[..., Any]:
     """The Jacobian by forward mode: n columns in ceil(n / k) passes of k directions.
 
     Args:
@@ -112,6 +114,8 @@ def jacfwd(f: Callable[..., Any], argnums: int | Sequence[int] = 0, has_aux: boo
         argnums: The positional argument to differentiate, or a tuple of them.
         has_aux: If True, ``f`` returns ``(output, aux)``.
         chunk_size: Directions per pass, k (default 64). Larger: fewer passes, larger arrays.
+        holomorphic: Requires complex inputs and outputs: the complex Jacobian (JAX's
+            semantics). ``argnum=`` is accepted for ``argnums`` (autograd's name).
 
     Returns:
         A function with ``f``'s arguments returning the Jacobian, shaped
@@ -129,6 +133,8 @@ def jacfwd(f: Callable[..., Any], argnums: int | Sequence[int] = 0, has_aux: boo
     """
     def jacfun(*args):
         leaves, rebuild, structure = selected(args, argnums)
+        if holomorphic:
+            check_holomorphic("jacfwd", leaves, "inputs")
         sizes = [math.prod(shape_of(x)) for x in leaves]
         n = sum(sizes)
         k = max(1, min(n, chunk_size or DEFAULT_CHUNK))
@@ -143,6 +149,8 @@ def jacfwd(f: Callable[..., Any], argnums: int | Sequence[int] = 0, has_aux: boo
             oleaves, out_tree = flatten(out)
             chunks.append(tangents(oleaves))
             values = [strip(trace, o) for o in oleaves]
+        if holomorphic:
+            check_holomorphic("jacfwd", values, "outputs")
         jac_leaves = []
         for j, v in enumerate(values):
             cols = cat([c[j] for c in chunks])

@@ -1,21 +1,26 @@
-"""Second order and friends: ``hessian`` and ``hvp`` (forward over reverse), and
-``stop_gradient``."""
+"""Second order and friends: ``hessian``, ``hvp`` and autograd's
+``hessian_vector_product`` (forward over reverse), and ``stop_gradient``."""
 from __future__ import annotations
 
 from typing import Any, Callable, Sequence
 
 from ..core import primal
 from ..core.tree import flatten, unflatten
+from .common import argnum_alias, of_chosen, wraps
 from .forward import jacfwd, jvp
 from .reverse import grad, jacrev
 
 
-def hessian(f: Callable[..., Any], argnums: int | Sequence[int] = 0) -> Callable[..., Any]:
+@argnum_alias
+def hessian(f: Callable[..., Any], argnums: int | Sequence[int] = 0,
+            holomorphic: bool = False) -> Callable[..., Any]:
     """The Hessian of a scalar function: forward mode over reverse mode.
 
     Args:
         f: A function returning one real number.
-        argnums: The positional argument to differentiate, or a tuple of them.
+        argnums: The positional argument to differentiate, or a tuple of them
+            (``argnum=`` is accepted too, autograd's name).
+        holomorphic: For complex-analytic ``f`` of complex inputs (JAX's semantics).
 
     Returns:
         A function returning the matrix of second derivatives, shaped
@@ -30,7 +35,8 @@ def hessian(f: Callable[..., Any], argnums: int | Sequence[int] = 0) -> Callable
         array([[ 6.,  0.],
                [ 0., 12.]])
     """
-    return jacfwd(jacrev(f, argnums), argnums)
+    return jacfwd(jacrev(f, argnums, holomorphic=holomorphic), argnums,
+                  holomorphic=holomorphic)
 
 
 def hvp(f: Callable[..., Any], primals: Sequence[Any], tangents: Sequence[Any]) -> Any:
@@ -58,6 +64,19 @@ def hvp(f: Callable[..., Any], primals: Sequence[Any], tangents: Sequence[Any]) 
     primals, tangents = tuple(primals), tuple(tangents)
     argnums = 0 if len(primals) == 1 else tuple(range(len(primals)))
     return jvp(grad(f, argnums), primals, tangents)[1]
+
+
+@argnum_alias
+def hessian_vector_product(f, argnums=0):
+    """autograd's ``hessian_vector_product``: a function of ``(*args, vector)`` returning
+    the Hessian of f with respect to argument ``argnums`` applied to ``vector`` (a tuple
+    of vectors for a tuple of argnums); the other arguments, and keyword arguments, are
+    held fixed."""
+    def hv(*args_and_vector, **kwargs):
+        *args, vector = args_and_vector
+        g, primals, single = of_chosen(f, args, argnums, kwargs)
+        return hvp(g, primals, (vector,) if single else tuple(vector))
+    return wraps(hv, f)
 
 
 def stop_gradient(x: Any) -> Any:

@@ -17,7 +17,8 @@ from ..core.tree import flatten, unflatten
 from ..cost import Work, sweep_rows
 from ..modes.forward import Dual, ForwardTrace
 from ..modes.reverse import ReverseTrace, sweep
-from .common import cat, concrete, like, selected, split_aux, strip, strip_tree, wraps
+from .common import (argnum_alias, cat, check_holomorphic, concrete, like, selected,
+                     split_aux, strip, strip_tree, wraps)
 
 
 class Recording:
@@ -107,14 +108,17 @@ def vjp(f: Callable[..., Any], *primals: Any, has_aux: bool = False) -> tuple[An
     return (out, vjp_fn, rec.aux) if has_aux else (out, vjp_fn)
 
 
+@argnum_alias
 def value_and_grad(f: Callable[..., Any], argnums: int | Sequence[int] = 0,
-                   has_aux: bool = False) -> Callable[..., Any]:
+                   has_aux: bool = False, holomorphic: bool = False) -> Callable[..., Any]:
     """A function returning ``f``'s value and its gradient, from one recorded pass.
 
     Args:
         f: The function to differentiate; it must return one real number.
         argnums: The positional argument to differentiate, or a tuple of them.
         has_aux: If True, ``f`` returns ``(value, aux)``.
+        holomorphic: Complex inputs and a complex-analytic ``f``: the complex derivative
+            f'(z), as JAX gives it. ``argnum=`` is accepted for ``argnums`` (autograd's name).
 
     Returns:
         A function with ``f``'s arguments returning ``(value, gradient)``, or
@@ -136,7 +140,10 @@ def value_and_grad(f: Callable[..., Any], argnums: int | Sequence[int] = 0,
             raise TypeError("grad requires f to return a single scalar, not a container; "
                             "use jacobian or vjp for several outputs")
         value = rec.values[0]
-        _check_scalar(value)
+        if holomorphic:
+            check_holomorphic("grad", rec.leaves, "inputs")
+            check_holomorphic("grad", [value], "outputs")
+        _check_scalar(value, holomorphic)
         seed = _unit(value)
         grads = rec.structure(rec.pull([seed]))
         value = concrete(value)
@@ -152,14 +159,15 @@ def _unit(value):
     return np.ones(shape_of(value), dtype=dtype_of(value))
 
 
-def _check_scalar(value):
+def _check_scalar(value, holomorphic=False):
     if type(value) is np.float64 or type(value) is float:   # a real scalar: fine
         return
     dt = dtype_of(value)
-    if dt.kind == "c":
+    if dt.kind == "c" and not holomorphic:
         raise TypeError("grad requires a real-valued output, got complex; differentiate "
-                        "np.real(f) or np.abs(f), or use vjp")
-    if dt.kind != "f":
+                        "np.real(f) or np.abs(f), pass holomorphic=True if f is "
+                        "complex-analytic, or use vjp")
+    if dt.kind not in "fc":
         raise TypeError(f"grad requires a float output, got dtype {dt}; an integer or "
                         "boolean result carries no derivative")
     shape = shape_of(value)
@@ -169,8 +177,9 @@ def _check_scalar(value):
                         "for a vector-Jacobian product")
 
 
+@argnum_alias
 def grad(f: Callable[..., Any], argnums: int | Sequence[int] = 0,
-         has_aux: bool = False) -> Callable[..., Any]:
+         has_aux: bool = False, holomorphic: bool = False) -> Callable[..., Any]:
     """The gradient of a scalar function, by reverse mode.
 
     One recorded pass of ``f`` and one backward sweep, whatever the number of inputs.
@@ -181,6 +190,8 @@ def grad(f: Callable[..., Any], argnums: int | Sequence[int] = 0,
         argnums: The positional argument to differentiate, or a tuple of them.
         has_aux: If True, ``f`` returns ``(value, aux)``; ``aux`` is passed through with
             no derivative.
+        holomorphic: Complex inputs and a complex-analytic ``f``: the complex derivative
+            f'(z), as JAX gives it. ``argnum=`` is accepted for ``argnums`` (autograd's name).
 
     Returns:
         A function with ``f``'s arguments that returns the gradient, shaped like the
@@ -204,7 +215,7 @@ def grad(f: Callable[..., Any], argnums: int | Sequence[int] = 0,
         >>> ad.grad(lambda x, y: x * y, argnums=(0, 1))(2.0, 3.0)
         (3.0, 2.0)
     """
-    vg = value_and_grad(f, argnums, has_aux)
+    vg = value_and_grad(f, argnums, has_aux, holomorphic)
 
     def g(*args):
         res = vg(*args)
@@ -215,8 +226,9 @@ def grad(f: Callable[..., Any], argnums: int | Sequence[int] = 0,
     return wraps(g, f)
 
 
+@argnum_alias
 def jacrev(f: Callable[..., Any], argnums: int | Sequence[int] = 0,
-           has_aux: bool = False) -> Callable[..., Any]:
+           has_aux: bool = False, holomorphic: bool = False) -> Callable[..., Any]:
     """The Jacobian by reverse mode: one recorded pass, then backward sweeps.
 
     Each sweep gives up to 64 rows on array code (cotangents carried as Duals), one row on
@@ -226,6 +238,8 @@ def jacrev(f: Callable[..., Any], argnums: int | Sequence[int] = 0,
         f: The function; outputs and inputs may be containers of floats and arrays.
         argnums: The positional argument to differentiate, or a tuple of them.
         has_aux: If True, ``f`` returns ``(output, aux)``.
+        holomorphic: Complex inputs and a complex-analytic ``f``: the complex derivative
+            f'(z), as JAX gives it. ``argnum=`` is accepted for ``argnums`` (autograd's name).
 
     Returns:
         A function returning the Jacobian, shaped ``output.shape + input.shape``, or
@@ -241,8 +255,30 @@ def jacrev(f: Callable[..., Any], argnums: int | Sequence[int] = 0,
                [1., 1.]])
     """
     def jacfun(*args):
-        return jacobian_from(Recording(f, args, argnums, has_aux), has_aux)
+        rec = Recording(f, args, argnums, has_aux)
+        if holomorphic:
+            check_holomorphic("jacrev", rec.leaves, "inputs")
+            check_holomorphic("jacrev", rec.values, "outputs")
+        return jacobian_from(rec, has_aux)
     return wraps(jacfun, f)
+
+
+@argnum_alias
+def elementwise_grad(f, argnums=0):
+    """autograd's ``elementwise_grad``: the VJP of a cotangent of ones, one reverse pass.
+    For f acting elementwise (a diagonal Jacobian) that is the derivative of each output
+    with respect to its own input; in general it is the sum of the Jacobian's rows."""
+    def eg(*args):
+        rec = Recording(f, args, argnums, False)
+        if len(rec.values) != 1:
+            raise TypeError("elementwise_grad requires f to return one array, not a "
+                            "container; use vjp for several outputs")
+        value = rec.values[0]
+        if dtype_of(value).kind not in "f":
+            raise TypeError(f"elementwise_grad requires a real float output, got dtype "
+                            f"{dtype_of(value)}; use vjp")
+        return rec.structure(rec.pull([np.ones(shape_of(value), dtype_of(value))]))
+    return wraps(eg, f)
 
 
 def jacobian_from(rec, has_aux):
