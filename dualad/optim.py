@@ -127,6 +127,30 @@ class SGD(Optimizer):
         b = mu * b + (1 - tau) * g     (later steps)
         g = g + mu * b  if nesterov  else  b      (when mu != 0)
         p = p - lr * g
+
+    Args:
+        params: Leaf tensors to optimize, or parameter groups
+            ``{"params": [...], **options}`` with their own options.
+        lr: The learning rate.
+        momentum: mu; 0 for plain gradient descent.
+        dampening: tau, the dampening of the momentum.
+        weight_decay: lambda, the L2 penalty added to the gradient.
+        nesterov: Nesterov momentum (needs momentum > 0 and dampening = 0).
+
+    Raises:
+        ValueError: a negative lr, momentum or weight_decay, an empty or repeated
+            parameter list, a non-leaf tensor, or nesterov without momentum.
+        TypeError: a parameter that is not a Tensor.
+
+    Examples:
+        >>> w = ad.Tensor(5.0, requires_grad=True)
+        >>> opt = ad.optim.SGD([w], lr=0.1, momentum=0.5)
+        >>> for _ in range(100):
+        ...     opt.zero_grad()
+        ...     ((w - 2.0) ** 2).backward()
+        ...     opt.step()
+        >>> round(w.item(), 6)
+        2.0
     """
 
     def __init__(self, params: Iterable[Any], lr: float = 1e-3, momentum: float = 0.0,
@@ -164,6 +188,29 @@ class Adam(Optimizer):
         m = beta1 * m + (1 - beta1) * g
         v = beta2 * v + (1 - beta2) * g**2
         p = p - lr * (m / (1 - beta1**t)) / (sqrt(v / (1 - beta2**t)) + eps)
+
+    Args:
+        params: Leaf tensors to optimize, or parameter groups
+            ``{"params": [...], **options}`` with their own options.
+        lr: The learning rate.
+        betas: (beta1, beta2), the decay rates of the moment estimates, each in [0, 1).
+        eps: Added to the denominator for numerical stability.
+        weight_decay: lambda, the L2 penalty added to the gradient.
+
+    Raises:
+        ValueError: a negative lr, eps or weight_decay, betas outside [0, 1), an empty or
+            repeated parameter list, or a non-leaf tensor.
+        TypeError: a parameter that is not a Tensor.
+
+    Examples:
+        >>> w = ad.Tensor([3.0, -1.0], requires_grad=True)
+        >>> opt = ad.optim.Adam([w], lr=0.1)
+        >>> for _ in range(300):
+        ...     opt.zero_grad()
+        ...     np.sum(w ** 2).backward()
+        ...     opt.step()
+        >>> bool(np.all(np.abs(w.numpy()) < 1e-2))
+        True
     """
 
     _decoupled = False
@@ -206,9 +253,21 @@ def _adam_step(p, g, state, lr, b1, b2, eps):
 
 
 class AdamW(Adam):
-    """Adam with decoupled weight decay (Loshchilov & Hutter): the decay shrinks the
-    parameter directly, ``p = p - lr * lambda * p``, before the Adam step, instead of
-    entering the moment estimates. Default ``weight_decay=1e-2`` as in PyTorch."""
+    """Adam with decoupled weight decay (Loshchilov & Hutter).
+
+    The decay shrinks the parameter directly, ``p = p - lr * lambda * p``, before the Adam
+    step, instead of entering the moment estimates. Default ``weight_decay=1e-2`` as in
+    PyTorch. Arguments and errors as for ``Adam``.
+
+    Examples:
+        >>> w = ad.Tensor([1.0], requires_grad=True)
+        >>> opt = ad.optim.AdamW([w], lr=0.1, weight_decay=0.5)
+        >>> opt.zero_grad()
+        >>> (w * 0.0).sum().backward()       # a zero gradient: only the decay acts
+        >>> opt.step()
+        >>> w.item()                          # 1 - 0.1 * 0.5
+        0.95
+    """
 
     _decoupled = True
 

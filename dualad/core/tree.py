@@ -1,4 +1,8 @@
 """Nested containers (tuples, lists, dicts, namedtuples, None) of arrays: flatten and rebuild."""
+from __future__ import annotations
+
+from typing import Any, Callable
+
 import numpy as np
 
 from .box import Box, dtype_of, ndim_of, shape_of
@@ -69,18 +73,29 @@ def tree_map(fn, tree, *rest):
     return unflatten(treedef, [fn(*xs) for xs in zip(leaves, *others)])
 
 
-def ravel_pytree(tree):
-    """``(flat, unravel)``: the leaves of a container of arrays and floats joined into one
-    1-D array, and the function rebuilding the container from such a vector (JAX's
-    ``ravel_pytree``, autograd's ``flatten``). Both directions are differentiable, so
-    optimizers written for vectors work on parameters kept in dicts and lists.
+def ravel_pytree(tree: Any) -> tuple[np.ndarray, Callable[[Any], Any]]:
+    """One flat vector from a container of arrays and floats, and the way back.
+
+    JAX's ``ravel_pytree`` (autograd's ``flatten``, also ``dualad.flatten``). Both directions
+    are differentiable, so optimizers written for vectors work on parameters kept in dicts
+    and lists.
+
+    Args:
+        tree: A float, an array, or nested tuples, lists, dicts and namedtuples of them.
+
+    Returns:
+        ``(flat, unravel)``: the leaves joined into one 1-D array, and the function that
+        rebuilds the container (shapes and dtypes restored) from such a vector.
+
+    Raises:
+        ValueError: (from ``unravel``) a vector of another shape.
 
     Examples:
-        >>> flat, unravel = ad.ravel_pytree({"w": np.ones(2), "b": 0.5})
+        >>> flat, unravel = ad.ravel_pytree({"w": np.ones((2, 2)), "b": 0.5})
         >>> flat
-        array([0.5, 1. , 1. ])
-        >>> unravel(flat)["w"]
-        array([1., 1.])
+        array([0.5, 1. , 1. , 1. , 1. ])
+        >>> float(unravel(flat * 2)["b"])
+        1.0
     """
     leaves, treedef = flatten(tree)
     shapes = [tuple(shape_of(x)) for x in leaves]
@@ -105,15 +120,24 @@ def ravel_pytree(tree):
     return flat, unravel
 
 
-def flatten_func(func, example):
-    """autograd's ``flatten_func``: ``(flat_func, unravel, flat_example)`` where
-    ``flat_func(v, *args)`` is ``func(unravel(v), *args)`` with its output raveled too,
-    for optimizers that work on vectors.
+def flatten_func(func: Callable[..., Any], example: Any
+                 ) -> tuple[Callable[..., Any], Callable[[Any], Any], np.ndarray]:
+    """autograd's ``flatten_func``: a function of a container as a function of a vector.
+
+    Args:
+        func: A function whose first argument is a container like ``example``.
+        example: A container of arrays and floats: the structure ``func`` takes.
+
+    Returns:
+        ``(flat_func, unravel, flat_example)``: ``flat_func(v, *args)`` is
+        ``func(unravel(v), *args)`` with its output raveled too, ``unravel`` rebuilds the
+        container, ``flat_example`` is ``example`` as a vector.
 
     Examples:
-        >>> flat_f, unravel, v = ad.flatten_func(lambda p: p["w"] * 2.0, {"w": np.ones(2)})
-        >>> flat_f(v)
-        array([2., 2.])
+        >>> loss = lambda p: np.sum(p["w"] ** 2) + p["b"] ** 2
+        >>> flat_loss, unravel, v = ad.flatten_func(loss, {"w": np.ones(2), "b": 3.0})
+        >>> ad.grad(lambda v: flat_loss(v)[0])(v)
+        array([6., 2., 2.])
     """
     flat_example, unravel = ravel_pytree(example)
 

@@ -88,6 +88,7 @@ class Dual(Box):
 
     @property
     def primal(self) -> Any:
+        """The value (a float or an array; itself a box under nested derivatives)."""
         return self.value
 
     @property

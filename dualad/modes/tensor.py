@@ -486,9 +486,11 @@ class Tensor(Box):
         return np.asarray(self.value).item()
 
     def tolist(self) -> Any:
+        """The values as (nested) Python lists of numbers; no gradient flows."""
         return np.asarray(self.value).tolist()
 
     def numel(self) -> int:
+        """The number of elements."""
         return self.size
 
     # --- conversions: allowed unless they would silently cut a gradient -------------------

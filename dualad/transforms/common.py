@@ -3,6 +3,7 @@ outputs split from their aux and stripped of a finished trace's boxes, derivativ
 like their primals, Jacobian blocks assembled per input leaf."""
 import functools
 import math
+from typing import Any, Callable, TypeVar, cast
 
 import numpy as np
 
@@ -28,8 +29,14 @@ def like(g, x):
     return g[()] if isinstance(px, np.generic) and g.ndim == 0 else g
 
 
-def argnum_alias(transform):
-    """Let ``transform(f, argnum=1)`` (autograd's spelling) mean ``argnums=1``."""
+Transform = TypeVar("Transform", bound=Callable[..., Any])
+
+
+def argnum_alias(transform: Transform) -> Transform:
+    """Let ``transform(f, argnum=1)`` (autograd's spelling) mean ``argnums=1``.
+
+    Type checkers keep seeing the transform's own annotated signature (with ``argnums``).
+    """
     @functools.wraps(transform)
     def accepting(f, *args, argnum=None, **kw):
         if argnum is not None:
@@ -37,7 +44,7 @@ def argnum_alias(transform):
                 raise TypeError(f"{transform.__name__}: pass argnums or argnum, not both")
             kw["argnums"] = argnum
         return transform(f, *args, **kw)
-    return accepting
+    return cast(Transform, accepting)
 
 
 def check_holomorphic(name, leaves, what):

@@ -21,7 +21,7 @@ A mode whose rule is missing raises an error naming the primitive.
 from __future__ import annotations
 
 import functools
-from typing import Any, Callable
+from typing import Any, Callable, Sequence
 
 import numpy as np
 
@@ -134,19 +134,28 @@ def _no_rule(prim, mode, i):
              f"{i}: add one (or hold the argument constant).")
 
 
-def defvjp(prim, *makers, argnums=None):
-    """autograd's spelling, ``defvjp(f, maker_0, maker_1, ...)``: ``maker_i(ans, *args)``
-    returns the function ``g -> cotangent of argument i``. ``argnums`` says which
-    arguments the makers are for (default 0, 1, ...); differentiating with respect to an
-    argument without one raises.
+def defvjp(prim: CustomPrimitive, *makers: Callable[..., Any] | None,
+           argnums: Sequence[int] | None = None) -> None:
+    """autograd's spelling of VJP rules: ``defvjp(f, maker_0, maker_1, ...)``.
+
+    Args:
+        prim: A primitive made with ``dualad.primitive``.
+        *makers: One per argument: ``maker_i(ans, *args)`` returns the function
+            ``g -> cotangent of argument i``; None for an argument without a derivative.
+        argnums: The arguments the makers are for (default 0, 1, ...).
+
+    Returns:
+        None; the rule is set on ``prim`` (differentiating with respect to an argument
+        without a maker raises ``NotDifferentiableError``).
 
     Examples:
         >>> @ad.primitive
-        ... def cube(x):
-        ...     return x ** 3
-        >>> ad.defvjp(cube, lambda ans, x: lambda g: 3.0 * x ** 2 * g)
-        >>> ad.grad(cube)(2.0)
-        12.0
+        ... def mul(x, y):
+        ...     return x * y
+        >>> ad.defvjp(mul, lambda ans, x, y: lambda g: g * y,
+        ...                lambda ans, x, y: lambda g: g * x)
+        >>> ad.grad(mul, argnums=(0, 1))(2.0, 3.0)
+        (3.0, 2.0)
     """
     by_arg = _by_argument(makers, argnums)
 
@@ -156,18 +165,27 @@ def defvjp(prim, *makers, argnums=None):
     prim.defvjp(rule)
 
 
-def defjvp(prim, *makers, argnums=None):
-    """autograd's spelling, ``defjvp(f, jvp_0, jvp_1, ...)``: ``jvp_i(t, ans, *args)`` is
-    the output tangent for the tangent t of argument i; the contributions add up. A
-    nonzero tangent of an argument without a rule raises.
+def defjvp(prim: CustomPrimitive, *makers: Callable[..., Any] | None,
+           argnums: Sequence[int] | None = None) -> None:
+    """autograd's spelling of JVP rules: ``defjvp(f, jvp_0, jvp_1, ...)``.
+
+    Args:
+        prim: A primitive made with ``dualad.primitive``.
+        *makers: One per argument: ``jvp_i(t, ans, *args)`` is the output tangent for the
+            tangent ``t`` of argument i; the contributions of all arguments add up.
+        argnums: The arguments the rules are for (default 0, 1, ...).
+
+    Returns:
+        None; the rule is set on ``prim`` (a nonzero tangent of an argument without a rule
+        raises ``NotDifferentiableError``).
 
     Examples:
         >>> @ad.primitive
-        ... def square(x):
-        ...     return x * x
-        >>> ad.defjvp(square, lambda t, ans, x: 2.0 * x * t)
-        >>> ad.jvp(square, (3.0,), (1.0,))
-        (9.0, 6.0)
+        ... def mul(x, y):
+        ...     return x * y
+        >>> ad.defjvp(mul, lambda t, ans, x, y: t * y, lambda t, ans, x, y: t * x)
+        >>> ad.jvp(mul, (2.0, 3.0), (1.0, 0.0))
+        (6.0, 3.0)
     """
     by_arg = _by_argument(makers, argnums)
 

@@ -67,15 +67,25 @@ def hvp(f: Callable[..., Any], primals: Sequence[Any], tangents: Sequence[Any]) 
 
 
 @argnum_alias
-def hessian_vector_product(f, argnums=0):
-    """autograd's ``hessian_vector_product``: a function of ``(*args, vector)`` returning
-    the Hessian of f with respect to argument ``argnums`` applied to ``vector`` (a tuple
-    of vectors for a tuple of argnums); the other arguments, and keyword arguments, are
-    held fixed.
+def hessian_vector_product(f: Callable[..., Any],
+                           argnums: int | Sequence[int] = 0) -> Callable[..., Any]:
+    """autograd's ``hessian_vector_product``: H(args) @ vector, without forming H.
+
+    Args:
+        f: A function returning one real number.
+        argnums: The argument whose Hessian is applied, or a tuple of them.
+
+    Returns:
+        A function of ``(*args, vector)`` (keyword arguments passed to ``f``) returning the
+        Hessian of ``f`` with respect to argument ``argnums`` applied to ``vector`` (a tuple
+        of vectors for a tuple of argnums); the other arguments are held fixed.
+
+    Raises:
+        TypeError: ``f`` does not return one real number.
 
     Examples:
-        >>> hv = ad.hessian_vector_product(lambda x: np.sum(x ** 3))
-        >>> hv(np.array([1.0, 2.0]), np.array([1.0, 0.0]))
+        >>> hvp = ad.hessian_vector_product(lambda x: np.sum(x ** 3))
+        >>> hvp(np.array([1.0, 2.0]), np.array([1.0, 0.0]))
         array([6., 0.])
     """
     def hv(*args_and_vector, **kwargs):

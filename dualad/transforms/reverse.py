@@ -264,14 +264,26 @@ def jacrev(f: Callable[..., Any], argnums: int | Sequence[int] = 0,
 
 
 @argnum_alias
-def elementwise_grad(f, argnums=0):
-    """autograd's ``elementwise_grad``: the VJP of a cotangent of ones, one reverse pass.
-    For f acting elementwise (a diagonal Jacobian) that is the derivative of each output
-    with respect to its own input; in general it is the sum of the Jacobian's rows.
+def elementwise_grad(f: Callable[..., Any],
+                     argnums: int | Sequence[int] = 0) -> Callable[..., Any]:
+    """autograd's ``elementwise_grad``: the VJP of a cotangent of ones, in one reverse pass.
+
+    For ``f`` acting elementwise (a diagonal Jacobian) that is the derivative of each
+    output with respect to its own input; in general it is the sum of the Jacobian's rows.
+
+    Args:
+        f: A function returning one real float array.
+        argnums: The positional argument to differentiate, or a tuple of them.
+
+    Returns:
+        A function with ``f``'s arguments returning ``ones @ J``, shaped like the argument.
+
+    Raises:
+        TypeError: ``f`` returned a container, or a complex or integer array (use ``vjp``).
 
     Examples:
-        >>> ad.elementwise_grad(np.sin)(np.array([0.0, np.pi]))
-        array([ 1., -1.])
+        >>> ad.elementwise_grad(np.tanh)(np.array([0.0, 1.0]))
+        array([1.        , 0.41997434])
     """
     def eg(*args):
         rec = Recording(f, args, argnums, False)

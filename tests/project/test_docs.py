@@ -65,6 +65,14 @@ def site(tmp_path_factory):
     return out
 
 
+def test_every_page_is_in_the_navigation():
+    nav = (ROOT / "mkdocs.yml").read_text(encoding="utf-8")
+    pages = [p.relative_to(DOCS).as_posix() for p in PAGES]
+    pages += [f"notebooks/{p.stem}.md" for p in (ROOT / "notebooks").glob("*.ipynb")]
+    missing = [p for p in pages if f" {p}" not in nav]
+    assert not missing, f"pages not in the nav of mkdocs.yml: {missing}"
+
+
 def test_the_reference_covers_every_public_name(site):
     import dualad
     html = "".join(p.read_text(encoding="utf-8") for p in (site / "reference").rglob("*.html"))

@@ -33,6 +33,18 @@ def test_public_name_has_a_docstring_with_an_example(name):
     assert _tests(name), f"dualad.{name}'s docstring has no example (>>> lines)"
 
 
+FUNCTIONS = [n for n in NAMES if inspect.isfunction(getattr(dualad, n))]
+
+
+@pytest.mark.parametrize("name", FUNCTIONS)
+def test_public_function_documents_its_arguments_and_result(name):
+    fn = getattr(dualad, name)
+    doc = inspect.getdoc(fn) or ""
+    if inspect.signature(fn).parameters:
+        assert "\nArgs:\n" in doc, f"dualad.{name}'s docstring has no Args section"
+    assert "\nReturns:\n" in doc, f"dualad.{name}'s docstring has no Returns section"
+
+
 @pytest.mark.parametrize("name", NAMES)
 def test_docstring_examples_run(name):
     report = []

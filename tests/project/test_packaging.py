@@ -181,3 +181,8 @@ def test_the_fresh_venv_has_only_the_declared_dependencies(fresh_env, tmp_path):
     names = set(out.split())
     declared = {k for k in _requirements(PYPROJECT["dependencies"])}
     assert names == declared | {"dualad"}, names
+
+
+def test_the_changelog_has_the_version():
+    text = (ROOT / "CHANGELOG.md").read_text(encoding="utf-8")
+    assert f"## [{PYPROJECT['version']}]" in text, "CHANGELOG.md has no entry for the version"
