@@ -262,3 +262,12 @@ def test_missing_scipy_says_how_to_install():
              "else:\n"
              "    raise SystemExit('no ImportError')\n")
     assert r.returncode == 0, r.stderr
+
+
+def test_python_level_functions_that_work_unmodified():
+    # scipy.special.softplus is np.logaddexp(0, x) and scipy.special.sinc is np.sinc:
+    # NumPy dispatch reaches them without a dualad counterpart
+    x = np.array([-1.3, 0.2, 2.4])
+    np.testing.assert_allclose(ad.grad(lambda x: np.sum(sc.softplus(x)))(x), sc.expit(x),
+                               rtol=1e-15)
+    ad.check_grads(lambda x: sc.softplus(x) * sc.sinc(x), (x,), order=2)
