@@ -430,8 +430,11 @@ def diagflat(v, k=0):
 # ------------------------------------------------------------------------------------
 # Taking elements
 # ------------------------------------------------------------------------------------
+# Index arrays are taken with np.asanyarray: one computed from traced values keeps its
+# ndarray subclass (dualad.sparse marks them, to refuse a global pattern that depends on
+# the values).
 def _index_mode(indices, n, mode):
-    indices = np.asarray(indices)
+    indices = np.asanyarray(indices)
     if mode == "wrap":
         return indices % n
     if mode == "clip":
@@ -460,7 +463,7 @@ def _along_axis_index(shape, indices, axis):
     idx = []
     for d in range(nd):
         if d == axis:
-            idx.append(np.asarray(indices))
+            idx.append(np.asanyarray(indices))
         else:
             s = [1] * nd
             s[d] = shape[d]
@@ -470,7 +473,7 @@ def _along_axis_index(shape, indices, axis):
 
 @implements(np.take_along_axis)
 def take_along_axis(arr, indices, axis=-1):
-    indices = np.asarray(primal(indices))
+    indices = np.asanyarray(primal(indices))
     if axis is None:
         arr, axis = ravel(arr), 0
     axis = _norm_axis(axis, ndim_of(arr))
@@ -517,7 +520,7 @@ def compress(condition, a, axis=None, out=None):
         a, axis = ravel(a), 0
     nd = ndim_of(a)
     axis = _norm_axis(axis, nd)
-    keep = np.nonzero(np.asarray(primal(condition), dtype=bool))[0]
+    keep = np.nonzero(np.asanyarray(primal(condition), dtype=bool))[0]
     return P.getitem(a, idx=axis_slice(nd, axis, keep))
 
 

@@ -173,6 +173,12 @@ class SparseJacobian:
         dec = self.decompression
         rows = self._seed_rows()
         out = self._blocks(x, args, rows)       # (k [+ 1], m or n)
+        width = dec.bshape[1] if dec.kind == "rows" else dec.bshape[0]
+        if out.shape[1] != width:
+            raise PatternError(f"f's output has {out.shape[1]} elements here, {width} where "
+                               f"the pattern was prepared: its size depends on the values "
+                               "(local=True detects again)" if self.local else
+                               "(a global pattern cannot hold)")
         k = dec.ncolors
         b = out[:k]
         b = b.T if dec.kind in ("columns", "star") else b

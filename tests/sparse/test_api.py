@@ -118,6 +118,11 @@ def test_local_patterns_are_detected_again_where_they_no_longer_hold():
     x2 = -x1                               # other entries are active here
     np.testing.assert_allclose(jac(x2).toarray(), dualad.jacobian(relu_square)(x2))
     assert jac.detections == 2
+    positive = ds.jacobian(lambda x: np.compress(x > 0, x) ** 2, local=True)
+    np.testing.assert_allclose(positive(x1).toarray(), np.diag(2 * x1)[x1 > 0])
+    np.testing.assert_allclose(positive(x2 + 0.3).toarray(),
+                               np.diag(2 * (x2 + 0.3))[x2 + 0.3 > 0])  # another size
+    assert positive.detections == 2
 
 
 def test_extra_arguments_are_constants():

@@ -144,6 +144,11 @@ def test_a_constant_matrix_contributes_its_zeros():
     (lambda x: x if x[0] > 0 else -x, "branch"),
     (lambda x: x[: int(np.argmax(x))], "int"),
     (lambda x: x[np.nonzero(x > 0)], "getitem"),
+    (lambda x: np.sort(x), "sort"),
+    (lambda x: np.take(x, np.argmax(x)) * x, "take"),
+    (lambda x: np.compress(x > 0, x), "compress"),
+    (lambda x: x[x > 0], "mask"),
+    (lambda x: np.median(x) + x, "median"),
 ])
 def test_global_patterns_refuse_value_dependent_structure(f, what):
     x = np.array([0.5, -1.0, 2.0, 0.3])
