@@ -10,8 +10,8 @@ from ..core.tree import flatten, unflatten
 from ..cost.model import FORWARD, REVERSE
 from ..cost.work import Work, tape_work
 from ..modes.forward import Dual, ForwardTrace
-from ..transforms.common import (DEFAULT_CHUNK, assemble, selected, split_aux, strip,
-                                 strip_tree, wraps)
+from ..transforms.common import (DEFAULT_CHUNK, assemble, check_function, selected,
+                                 split_aux, strip, strip_tree, with_keywords, wraps)
 from ..transforms.forward import jacfwd
 from ..transforms.reverse import Recording, batched_sweep, jacobian_from, jacrev
 from .machine import model_of, settings_var
@@ -138,7 +138,9 @@ def auto_jacobian(f, argnums=0, has_aux=False):
     forward = jacfwd(f, argnums, has_aux)
     simple = type(argnums) is int
 
-    def jacfun(*args):
+    def jacfun(*args, **kwargs):
+        if kwargs:      # passed through to f, undifferentiated: a function of its own
+            return auto_jacobian(with_keywords(f, kwargs), argnums, has_aux)(*args)
         # This runs on every call, so the common path is written out inline.
         settings = settings_var.get()
         x = args[argnums] if simple and -len(args) <= argnums < len(args) else None
@@ -254,6 +256,7 @@ MODES = {"auto": "auto", "forward": "forward", "fwd": "forward",
 
 def jacobian(f, argnums=0, mode="auto", has_aux=False):
     """The Jacobian, shape ``out.shape + in.shape``; mode "auto" picks the cheaper mode."""
+    check_function(f, "jacobian")
     if mode not in MODES:
         raise ValueError(f"mode must be one of {sorted(MODES)}, got {mode!r}")
     mode = MODES[mode]

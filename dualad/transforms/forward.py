@@ -6,14 +6,15 @@ import numpy as np
 from ..core import Box, as_input, dtype_of, primal, shape_of
 from ..core.tree import flatten, unflatten
 from ..modes.forward import Dual, ForwardTrace
-from .common import (DEFAULT_CHUNK, assemble, cat, concrete, like, selected, split_aux,
-                     strip, strip_tree, wraps)
+from .common import (DEFAULT_CHUNK, assemble, cat, check_function, concrete, like,
+                     selected, split_aux, strip, strip_tree, with_keywords, wraps)
 
 
 def jvp(f, primals, tangents, has_aux=False):
     """``(f(*primals), J @ tangents)`` by forward mode, in one pass."""
     if not isinstance(primals, (tuple, list)) or not isinstance(tangents, (tuple, list)):
         raise TypeError("jvp expects primals and tangents as tuples: jvp(f, (x,), (v,))")
+    check_function(f, "jvp")
     pleaves, pdef = flatten(tuple(primals))
     tleaves, tdef = flatten(tuple(tangents))
     if pdef != tdef:
@@ -43,7 +44,10 @@ def jvp(f, primals, tangents, has_aux=False):
 
 def jacfwd(f, argnums=0, has_aux=False, chunk_size=None):
     """The Jacobian by forward mode: n columns in ceil(n / k) passes of k directions."""
-    def jacfun(*args):
+    check_function(f, "jacfwd")
+
+    def jacfun(*args, **kwargs):
+        fk = with_keywords(f, kwargs)
         leaves, rebuild, structure = selected(args, argnums)
         sizes = [math.prod(shape_of(x)) for x in leaves]
         n = sum(sizes)
@@ -62,7 +66,7 @@ def jacfwd(f, argnums=0, has_aux=False, chunk_size=None):
                 boxed.append(Dual._make(x, seed, trace))
                 off += s
             try:
-                out = f(*rebuild(boxed))
+                out = fk(*rebuild(boxed))
             finally:
                 trace.finish()
             out, aux = split_aux(out, has_aux)

@@ -14,8 +14,8 @@ from ..core.tree import flatten, unflatten
 from ..cost import Work, sweep_rows
 from ..modes.forward import Dual, ForwardTrace
 from ..modes.reverse import ReverseTrace, sweep
-from .common import (DEFAULT_CHUNK, cat, concrete, like, selected, split_aux, strip,
-                     strip_tree, wraps)
+from .common import (DEFAULT_CHUNK, cat, check_function, concrete, like, selected,
+                     split_aux, strip, strip_tree, with_keywords, wraps)
 
 
 class Recording:
@@ -62,6 +62,7 @@ class Recording:
 
 def vjp(f, *primals, has_aux=False):
     """``(f(*primals), vjp_fn)``; ``vjp_fn(ct)`` returns one cotangent per primal (a tuple)."""
+    check_function(f, "vjp")
     rec = Recording(f, primals, tuple(range(len(primals))), has_aux)
 
     def vjp_fn(ct):
@@ -84,8 +85,10 @@ def vjp(f, *primals, has_aux=False):
 
 def value_and_grad(f, argnums=0, has_aux=False):
     """A function returning ``(f(*args), gradient)``; f must return one real float."""
-    def vg(*args):
-        rec = Recording(f, args, argnums, has_aux)
+    check_function(f, "value_and_grad")
+
+    def vg(*args, **kwargs):
+        rec = Recording(with_keywords(f, kwargs), args, argnums, has_aux)
         if len(rec.values) != 1:
             raise TypeError("grad requires f to return a single scalar, not a container; "
                             "use jacobian or vjp for several outputs")
@@ -125,10 +128,11 @@ def _check_scalar(value):
 
 def grad(f, argnums=0, has_aux=False):
     """The gradient of a scalar function by reverse mode."""
+    check_function(f, "grad")
     vg = value_and_grad(f, argnums, has_aux)
 
-    def g(*args):
-        res = vg(*args)
+    def g(*args, **kwargs):
+        res = vg(*args, **kwargs)
         if has_aux:
             (_, aux), grads = res
             return grads, aux
@@ -139,8 +143,11 @@ def grad(f, argnums=0, has_aux=False):
 def jacrev(f, argnums=0, has_aux=False):
     """The Jacobian by reverse mode: one recorded pass, then backward sweeps of up to
     ``DEFAULT_CHUNK`` rows each (one row per sweep on tapes of scalar code)."""
-    def jacfun(*args):
-        return jacobian_from(Recording(f, args, argnums, has_aux), has_aux)
+    check_function(f, "jacrev")
+
+    def jacfun(*args, **kwargs):
+        return jacobian_from(Recording(with_keywords(f, kwargs), args, argnums, has_aux),
+                             has_aux)
     return wraps(jacfun, f)
 
 
