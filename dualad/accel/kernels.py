@@ -27,6 +27,7 @@ edited derivative expression never meets a stale cached kernel.
 """
 import hashlib
 import os
+import sys
 import types
 
 import numpy as np
@@ -159,16 +160,29 @@ class Unsupported(Exception):
     """A partial expression that cannot be compiled to a scalar numba function."""
 
 
-def _numba():
+def numba_module():
+    """numba, imported on first use. An import cut short (Ctrl-C while numba loads, an
+    error) removes every numba and llvmlite module it had loaded, so the next call imports
+    numba afresh instead of meeting a half-imported package for the rest of the process."""
     global _nb
     if _nb is None:
-        import numba
+        before = set(sys.modules)
+        try:
+            import numba
+            import numba.core.registry  # noqa: F401  (what njit needs: loaded here, whole)
+        except BaseException:
+            for name in set(sys.modules) - before:
+                if name.partition(".")[0] in ("numba", "llvmlite"):
+                    sys.modules.pop(name, None)
+            raise
         _nb = numba
     return _nb
 
 
+
+
 def _njit(fn):
-    return _numba().njit(cache=True, error_model="numpy", fastmath=False, nogil=True)(fn)
+    return numba_module().njit(cache=True, error_model="numpy", fastmath=False, nogil=True)(fn)
 
 
 def _scalar_where(c, x, y):
@@ -185,9 +199,9 @@ def _translate(obj, depth=0):
     if obj is np:
         return np, "np"
     if obj is P.where:
-        return _numba().njit(_scalar_where), "where"
+        return numba_module().njit(_scalar_where), "where"
     if obj is P.sign:
-        return _numba().njit(_scalar_sign), "sign"
+        return numba_module().njit(_scalar_sign), "sign"
     if isinstance(obj, P.Elementwise):
         if isinstance(obj.impl, np.ufunc):
             return obj.impl, "ufunc:" + obj.impl.__name__
@@ -225,7 +239,7 @@ def _scalar_function(fn, depth=0):
             glb[name], fp = _translate(fn.__globals__[name], depth)
             prints.append(f"{name}={fp}")
     clone = types.FunctionType(code, glb, fn.__name__, fn.__defaults__)
-    jitted = _numba().njit(error_model="numpy")(clone)
+    jitted = numba_module().njit(error_model="numpy")(clone)
     fingerprint = hashlib.sha1("\n".join(prints).encode()).hexdigest()[:12]
     _scalar_fns[id(fn)] = (jitted, fingerprint, fn)
     return jitted, fingerprint

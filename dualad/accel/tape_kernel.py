@@ -4,7 +4,7 @@
 first backward sweep that can use it; with numba disabled the same loop is the
 reference sweep in ``reverse.py``. The entry encoding is described in ``reverse.py``.
 """
-from .kernels import numba_enabled
+from .kernels import numba_enabled, numba_module
 
 LEAF, GENERIC, ELEMENT, NONE = -1, -2, -3, -1
 
@@ -42,6 +42,5 @@ def compiled_sweep():
     if not numba_enabled():
         return None
     if _compiled is None:
-        import numba
-        _compiled = numba.njit(cache=True, nogil=True)(sweep_scalars)
+        _compiled = numba_module().njit(cache=True, nogil=True)(sweep_scalars)
     return _compiled

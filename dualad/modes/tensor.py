@@ -58,16 +58,40 @@ class _GradMode:
     def _value(self):  # pragma: no cover - each mode defines it
         raise NotImplementedError
 
+    # Written so that a KeyboardInterrupt arriving between any two steps (Ctrl-C is
+    # delivered between bytecodes) never leaves recording switched for good: __enter__
+    # undoes its switch if it does not return (no __exit__ comes then); __exit__ restores
+    # first; and a block whose __exit__ was cut off before it restored anything is
+    # restored when the manager is freed (``_entered`` names the value it still owes).
     def __init__(self):
-        self._tokens = []
+        self._saved = []
+        self._entered = None
 
     def __enter__(self):
-        self._tokens.append(record_from.set(self._value()))
-        return self
+        prev = record_from.get()
+        value = self._value()
+        try:
+            record_from.set(value)
+            self._saved.append(prev)
+            self._entered = (value, prev)
+            return self
+        except BaseException:
+            record_from.set(prev)
+            if self._saved and self._saved[-1] is prev:
+                self._saved.pop()
+            raise
 
     def __exit__(self, *exc):
-        record_from.reset(self._tokens.pop())
+        saved = self._saved
+        record_from.set(saved[-1])
+        saved.pop()
+        self._entered = None
         return False
+
+    def __del__(self):
+        entered = self._entered
+        if entered is not None and record_from.get() == entered[0]:
+            record_from.set(entered[1])
 
     def __call__(self, fn):
         @functools.wraps(fn)
@@ -93,7 +117,8 @@ class enable_grad(_GradMode):
     """Switch recording back on inside a ``no_grad()`` block."""
 
     def _value(self):
-        return 0
+        return -new_level()     # records everything (levels are >= 0); unique to this
+                                # block, so a late restore never mistakes another's value
 
 
 # ------------------------------------------------------------------------------------
