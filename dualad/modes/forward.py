@@ -2,7 +2,7 @@
 import numpy as np
 
 from ..accel import kernels, memory
-from ..core import Box, Trace, as_input, is_inexact, shape_of
+from ..core import Box, Trace, as_input, dtype_of, is_inexact, shape_of
 
 
 class ForwardTrace(Trace):
@@ -35,28 +35,36 @@ class Dual(Box):
     """A value with tangents: ``Dual(primal, tangent)``.
 
     ``tangent`` has the primal's shape (one direction) or a leading axis of k directions,
-    ``(k,) + primal.shape``, so one evaluation gives k columns of a Jacobian. Duals made by
-    hand share one perturbation per kind (single or batched); ``dualad.jvp`` and
-    ``dualad.jacfwd`` give each call its own, so nested derivatives never mix.
+    ``(k,) + primal.shape``, so one evaluation gives k columns of a Jacobian. Each ``Dual``
+    made by hand is a perturbation of its own, above every derivative running when it is
+    made (so nesting them, or making one from a traced value, never mixes perturbations
+    and never depends on what ran before); ``Dual(y, t, tag=x)`` joins ``x``'s
+    perturbation instead, to move several inputs at once. The tangent has the primal's
+    precision (float64 for Python floats); a tangent that is not numeric is refused.
     """
 
     __slots__ = ("_t",)
-    _user_traces = {}
 
-    def __init__(self, primal, tangent):
+    def __init__(self, primal, tangent, tag=None):
         primal = as_input(primal)
-        tangent = np.asarray(tangent, dtype=np.result_type(primal, np.float32))
+        tangent = _tangent_of(primal, tangent)
         pshape = shape_of(primal)
-        if tangent.shape == pshape:
-            batched, tangent = False, tangent[None]
-        elif tangent.shape[1:] == pshape:
+        tshape = shape_of(tangent)
+        if tshape == pshape:
+            batched, tangent = False, with_direction_axis(tangent)
+        elif tshape[1:] == pshape:
             batched = True
         else:
-            raise ValueError(f"tangent shape {tangent.shape} matches neither the primal's "
+            raise ValueError(f"tangent shape {tshape} matches neither the primal's "
                              f"shape {pshape} nor (k,) + {pshape}")
-        trace = Dual._user_traces.get(batched)
-        if trace is None:
-            trace = Dual._user_traces[batched] = ForwardTrace(batched)
+        if tag is None:
+            trace = ForwardTrace(batched)
+        elif isinstance(tag, Dual) and tag._trace.batched == batched \
+                and shape_of(tag._t)[0] == shape_of(tangent)[0]:
+            trace = tag._trace
+        else:
+            raise TypeError("Dual(..., tag=x): x must be a Dual with the same number of "
+                            "tangent directions, whose perturbation this one joins")
         self.value, self._trace, self._t = primal, trace, tangent
 
     @classmethod
@@ -76,3 +84,22 @@ class Dual(Box):
 
     def __repr__(self):
         return f"Dual(primal={self.value!r}, tangent={self.tangent!r})"
+
+
+def with_direction_axis(t):
+    """The tangent ``t`` with a leading axis of one direction (``t`` may be traced)."""
+    if isinstance(t, Box):
+        return np.reshape(t, (1,) + tuple(shape_of(t)))
+    return np.asarray(t)[None]
+
+
+def _tangent_of(primal, tangent):
+    """A hand-made Dual's tangent as an array of the primal's precision (float64 for a
+    Python float), or a traced value as it is; anything not numeric is refused."""
+    if isinstance(tangent, Box):
+        return tangent
+    t = np.asarray(tangent) if tangent is not None else None
+    if t is None or t.dtype.kind not in "biufc":
+        raise TypeError(f"a Dual's tangent must be a number or a numeric array, got "
+                        f"{type(tangent).__name__} {tangent!r:.60}")
+    return t.astype(np.result_type(dtype_of(primal), np.float32), copy=False)

@@ -5,7 +5,7 @@ import numpy as np
 
 from ..core import Box, as_input, dtype_of, primal, shape_of
 from ..core.tree import flatten, unflatten
-from ..modes.forward import Dual, ForwardTrace
+from ..modes.forward import Dual, ForwardTrace, with_direction_axis
 from .common import (DEFAULT_CHUNK, assemble, cat, check_function, concrete, like,
                      selected, split_aux, strip, strip_tree, with_keywords, wraps)
 
@@ -28,7 +28,7 @@ def jvp(f, primals, tangents, has_aux=False):
             raise ValueError(f"tangent shape {shape_of(t)} differs from primal shape "
                              f"{shape_of(p)}")
         t = t.astype(dtype_of(p)) if not isinstance(t, Box) else t
-        boxed.append(Dual._make(p, t[None], trace))
+        boxed.append(Dual._make(p, with_direction_axis(t), trace))
     try:
         out = f(*unflatten(pdef, boxed))
     finally:
