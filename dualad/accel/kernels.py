@@ -32,6 +32,8 @@ import types
 
 import numpy as np
 
+from ..rules import strong_zeros
+
 _FALSE_WORDS = ("", "0", "false", "no", "off")
 
 #: False when the environment variable ``DUALAD_DISABLE_NUMBA`` is set (to anything but
@@ -339,8 +341,10 @@ def _flat_tangent(t, shape, n):
 
 
 def jvp(prim, tangents, primals, out, kw):
-    """``prim.jvp``, by its fused kernel where the row allows it and it applies."""
-    if prim.elementwise and type(out) is np.ndarray and NUMBA_ENABLED:
+    """``prim.jvp``, by its fused kernel where the row allows it and it applies (not in
+    strong-zero mode, which the row's NumPy rule serves)."""
+    if prim.elementwise and type(out) is np.ndarray and NUMBA_ENABLED \
+            and not strong_zeros.get():
         fused = elementwise_jvp(prim, tangents, primals, out)
         if fused is not None:
             return fused
@@ -349,7 +353,8 @@ def jvp(prim, tangents, primals, out, kw):
 
 def vjp(prim, i, g, primals, out, kw):
     """``prim.vjp`` for operand ``i``, by its fused kernel where the row allows it."""
-    if prim.elementwise and type(out) is np.ndarray and NUMBA_ENABLED:
+    if prim.elementwise and type(out) is np.ndarray and NUMBA_ENABLED \
+            and not strong_zeros.get():
         fused = elementwise_vjp(prim, i, g, primals, out)
         if fused is not None:
             return fused

@@ -9,7 +9,7 @@ from ..core import Box, shape_of
 from ..core.tree import flatten, unflatten
 from ..cost.model import FORWARD, REVERSE
 from ..cost.work import Work, tape_work
-from ..modes.forward import Dual, ForwardTrace
+from ..modes.forward import Dual, ForwardTrace, forward_pass
 from ..transforms.common import (DEFAULT_CHUNK, assemble, check_function, selected,
                                  split_aux, strip, strip_tree, with_keywords, wraps)
 from ..transforms.forward import jacfwd
@@ -41,19 +41,17 @@ class _CountingForwardTrace(ForwardTrace):
         return r
 
 
-def _seeded(f, leaves, rebuild, kk, trace):
-    """f on Duals of ``trace`` seeded with the first kk unit directions of the inputs."""
+def _seeded(f, leaves, rebuild, kk, new_trace):
+    """(f on Duals seeded with the first kk unit directions of the inputs, their trace)."""
     sizes = [size_of(x) for x in leaves]
     eye = np.eye(kk, sum(sizes))
-    boxed, off = [], 0
+    seeds, off = [], 0
     for x, s in zip(leaves, sizes):
-        seed = eye[:, off:off + s].reshape((kk,) + shape_of(x)).astype(dtype_of(x), copy=False)
-        boxed.append(Dual._make(x, seed, trace))
+        seeds.append(eye[:, off:off + s].reshape((kk,) + shape_of(x)).astype(dtype_of(x),
+                                                                            copy=False))
         off += s
-    try:
-        return f(*rebuild(boxed))
-    finally:
-        trace.finish()
+    return forward_pass(new_trace, lambda trace: f(*rebuild(
+        [Dual._make(x, seed, trace) for x, seed in zip(leaves, seeds)])))
 
 
 def _forward_all(f, leaves, rebuild, structure, has_aux, n):
@@ -61,8 +59,7 @@ def _forward_all(f, leaves, rebuild, structure, has_aux, n):
 
     The computation of ``jacfwd`` with one chunk of n directions, on a counting trace.
     """
-    trace = _CountingForwardTrace()
-    out = _seeded(f, leaves, rebuild, n, trace)
+    out, trace = _seeded(f, leaves, rebuild, n, _CountingForwardTrace)
     out, aux = split_aux(out, has_aux)
     oleaves, out_tree = flatten(out)
     jac_leaves, m = [], 0
@@ -84,7 +81,7 @@ def _probe(mode, f, args, argnums, has_aux, prof):
     if mode == FORWARD:
         leaves, rebuild, _ = selected(args, argnums)
         t0 = now()
-        _seeded(f, leaves, rebuild, prof.k, ForwardTrace(batched=True))
+        _seeded(f, leaves, rebuild, prof.k, lambda: ForwardTrace(batched=True))
         return (now() - t0) * prof.n / prof.k
     t0 = now()
     rec = Recording(f, args, argnums, has_aux)

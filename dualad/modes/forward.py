@@ -3,6 +3,8 @@ import numpy as np
 
 from ..accel import kernels, memory
 from ..core import Box, Trace, as_input, dtype_of, is_inexact, shape_of
+from ..core.tree import flatten
+from ..rules import all_finite, strong_zero_mode, strong_zeros
 
 
 class ForwardTrace(Trace):
@@ -103,3 +105,26 @@ def _tangent_of(primal, tangent):
         raise TypeError(f"a Dual's tangent must be a number or a numeric array, got "
                         f"{type(tangent).__name__} {tangent!r:.60}")
     return t.astype(np.result_type(dtype_of(primal), np.float32), copy=False)
+
+
+def forward_pass(new_trace, call):
+    """``(call(trace), trace)`` for a fresh ``trace = new_trace()``, finished afterwards.
+
+    Output tangents with a non-finite value are computed again in strong-zero mode (a zero
+    tangent times an inf/NaN partial is 0 there): a finite result cannot have met such a
+    product, so the common path pays one look at the output tangents."""
+    trace = new_trace()
+    try:
+        out = call(trace)
+    finally:
+        trace.finish()
+    if strong_zeros.get() or all_finite(
+            [o._t for o in flatten(out)[0] if isinstance(o, Box) and o._trace is trace]):
+        return out, trace
+    with strong_zero_mode():
+        trace = new_trace()
+        try:
+            out = call(trace)
+        finally:
+            trace.finish()
+    return out, trace

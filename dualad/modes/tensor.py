@@ -32,6 +32,7 @@ import numpy as np
 from ..accel import memory
 from ..core import Box, DualadError, Trace, is_inexact, new_level, primal
 from .reverse import Adjoints, record_from
+from ..rules import all_finite, strong_zero_mode, strong_zeros
 
 __all__ = ["Tensor", "Node", "no_grad", "enable_grad", "is_grad_enabled", "GraphFreedError"]
 
@@ -214,16 +215,25 @@ def _sweep(root, seed, retain_graph):
                 stack.append(p)
     nodes.sort(key=lambda n: n.seq, reverse=True)
 
+    adj = _pull_all(nodes, root, seed)
+    if not all_finite(adj.sums.values()) and not strong_zeros.get():
+        with strong_zero_mode():     # a zero cotangent times an inf partial: 0, not NaN
+            adj = _pull_all(nodes, root, seed)
+    if not retain_graph:
+        for n in nodes:
+            n.primals = n.out = None
+    return list(adj.sums.items())
+
+
+def _pull_all(nodes, root, seed):
+    """The leaves' adjoints: ``nodes`` (newest first) pulled from ``root``'s ``seed``."""
     adj = Adjoints()   # keyed by Node, and by leaf Tensor for the leaves' gradients
     adj.add(root, seed)
     for n in nodes:
         g = adj.take(n)
         if g is not None:
             adj.pull(n, g)   # the reverse-mode step, shared with the tape's sweep
-    if not retain_graph:
-        for n in nodes:
-            n.primals = n.out = None
-    return list(adj.sums.items())
+    return adj
 
 
 # ------------------------------------------------------------------------------------

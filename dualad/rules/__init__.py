@@ -14,4 +14,5 @@ from .elementwise import (Elementwise, MINUS_ONE, ONE, RELEASE_MIN_SIZE, absolut
                           fmin, fmod, hypot, log, log10, log1p, log2, logaddexp, logaddexp2, maximum,
                           minimum, multiply, negative, power, rad2deg, radians, reciprocal, released,
                           remainder, sample_operands, scale, sign, sin, sinc, sinh, sqrt, square,
-                          subtract, tan, tanh, where)
+                          subtract, tan, tanh, where, strong_multiply, strong_zero_mode,
+                          strong_zeros, times, all_finite)

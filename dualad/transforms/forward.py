@@ -5,7 +5,7 @@ import numpy as np
 
 from ..core import Box, as_input, dtype_of, primal, shape_of
 from ..core.tree import flatten, unflatten
-from ..modes.forward import Dual, ForwardTrace, with_direction_axis
+from ..modes.forward import Dual, ForwardTrace, forward_pass, with_direction_axis
 from .common import (DEFAULT_CHUNK, assemble, cat, check_function, concrete, like,
                      selected, split_aux, strip, strip_tree, with_keywords, wraps)
 
@@ -19,8 +19,7 @@ def jvp(f, primals, tangents, has_aux=False):
     tleaves, tdef = flatten(tuple(tangents))
     if pdef != tdef:
         raise ValueError("primals and tangents must have the same structure")
-    trace = ForwardTrace(batched=False)
-    boxed = []
+    pairs = []
     for p, t in zip(pleaves, tleaves):
         p = as_input(p)
         t = np.asarray(primal(t)) if not isinstance(t, Box) else t
@@ -28,11 +27,10 @@ def jvp(f, primals, tangents, has_aux=False):
             raise ValueError(f"tangent shape {shape_of(t)} differs from primal shape "
                              f"{shape_of(p)}")
         t = t.astype(dtype_of(p)) if not isinstance(t, Box) else t
-        boxed.append(Dual._make(p, with_direction_axis(t), trace))
-    try:
-        out = f(*unflatten(pdef, boxed))
-    finally:
-        trace.finish()
+        pairs.append((p, with_direction_axis(t)))
+    out, trace = forward_pass(
+        lambda: ForwardTrace(batched=False),
+        lambda trace: f(*unflatten(pdef, [Dual._make(p, t, trace) for p, t in pairs])))
     out, aux = split_aux(out, has_aux)
     oleaves, odef = flatten(out)
     vals = [concrete(strip(trace, o)) for o in oleaves]
@@ -58,17 +56,15 @@ def jacfwd(f, argnums=0, has_aux=False, chunk_size=None):
             kk = min(k, n - start) if n else 0
             eye = np.zeros((kk, n))
             eye[np.arange(kk), start + np.arange(kk)] = 1.0
-            trace = ForwardTrace(batched=True)
-            boxed, off = [], 0
+            seeds, off = [], 0
             for x, s in zip(leaves, sizes):
-                seed = eye[:, off:off + s].reshape((kk,) + shape_of(x)).astype(
-                    dtype_of(x), copy=False)
-                boxed.append(Dual._make(x, seed, trace))
+                seeds.append(eye[:, off:off + s].reshape((kk,) + shape_of(x)).astype(
+                    dtype_of(x), copy=False))
                 off += s
-            try:
-                out = fk(*rebuild(boxed))
-            finally:
-                trace.finish()
+            out, trace = forward_pass(
+                lambda: ForwardTrace(batched=True),
+                lambda trace: fk(*rebuild([Dual._make(x, seed, trace)
+                                           for x, seed in zip(leaves, seeds)])))
             out, aux = split_aux(out, has_aux)
             oleaves, out_tree = flatten(out)
             chunks.append([o._t if isinstance(o, Box) and o._trace is trace
