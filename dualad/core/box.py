@@ -144,6 +144,11 @@ class Primitive:
     def jvp(self, tangents, primals, out, kw):
         return self._jvp(tangents, primals, out, **kw)
 
+    def vjp_reads(self, parents):
+        """The operand positions whose values the VJP reads, given which operands are
+        traced (``parents[i]`` not None): all of them, unless the row knows better."""
+        return range(len(parents))
+
     def vjp(self, i, g, primals, out, kw):
         return self._vjp(i, g, primals, out, **kw)
 

@@ -31,7 +31,7 @@ import numpy as np
 
 from ..accel import memory
 from ..core import Box, DualadError, Trace, is_inexact, new_level, primal
-from .reverse import Adjoints, record_from
+from .reverse import Adjoints, frozen, record_from
 from ..rules import all_finite, strong_zero_mode, strong_zeros
 
 __all__ = ["Tensor", "Node", "no_grad", "enable_grad", "is_grad_enabled", "GraphFreedError"]
@@ -186,7 +186,9 @@ class TensorTrace(Trace):
                 parents.append(None)
         out = prim(*primals, **kw)
         if tracked and is_grad_enabled() and is_inexact(out):
-            return Tensor._make(out, Node(prim, kw, tuple(primals), out, tuple(parents)))
+            parents = tuple(parents)
+            primals, kw = frozen(prim, tuple(primals), parents, kw)
+            return Tensor._make(out, Node(prim, kw, primals, out, parents))
         return Tensor._make(out, None)
 
 

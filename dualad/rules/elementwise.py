@@ -52,6 +52,14 @@ class Elementwise(Primitive):
         self.reads = tuple(frozenset() if d is None else arguments_read(d, self.nin + 1)
                            for d in partials)
 
+    def vjp_reads(self, parents):
+        need = set()
+        for i, p in enumerate(parents):
+            if p is not None:
+                need |= self.reads[i]
+        need.discard(self.nin)      # the output: the tape's own value
+        return need
+
     def residuals(self, primals, out, parents):
         """(primals, out) as the tape keeps them for the VJP: large arrays that no partial
         of a traced operand reads are swapped for a NaN stand-in of the same shape and

@@ -10,7 +10,7 @@ import math
 import numpy as np
 
 from ..core import Box, dtype_of, shape_of
-from ..core.tree import flatten, unflatten
+from ..core.tree import flatten, tree_map, unflatten
 from ..cost import Work, sweep_rows
 from ..modes.forward import Dual, ForwardTrace
 from ..modes.reverse import ReverseTrace, sweep
@@ -63,6 +63,9 @@ class Recording:
 def vjp(f, *primals, has_aux=False):
     """``(f(*primals), vjp_fn)``; ``vjp_fn(ct)`` returns one cotangent per primal (a tuple)."""
     check_function(f, "vjp")
+    # The pullback may be called after the caller has written into its inputs: the tape
+    # reads copies of them (a read-only array is kept as it is).
+    primals = tuple(tree_map(_own, p) for p in primals)
     rec = Recording(f, primals, tuple(range(len(primals))), has_aux)
 
     def vjp_fn(ct):
@@ -81,6 +84,10 @@ def vjp(f, *primals, has_aux=False):
 
     out = rec.output()
     return (out, vjp_fn, rec.aux) if has_aux else (out, vjp_fn)
+
+
+def _own(x):
+    return x.copy() if type(x) is np.ndarray and x.flags.writeable else x
 
 
 def value_and_grad(f, argnums=0, has_aux=False):
