@@ -1,4 +1,4 @@
-"""Tables (text and Markdown), the issue-5 target checks, and the PNG plot."""
+"""Tables (text and Markdown), the speed-target checks, and the PNG plot."""
 import math
 
 EAGER_PEERS = ("autograd", "jax", "torch", "mygrad")
@@ -193,7 +193,7 @@ def text(data):
     out.append("")
     out += _kernels(data.get("kernels"), markdown=False)
     if data.get("targets"):
-        out.append("issue-5 targets:")
+        out.append("speed targets:")
         out += _targets(data["targets"])
     return "\n".join(out)
 

@@ -1,6 +1,6 @@
 """The benchmark runner: ``python -m benchmarks [--quick] [--only NAME] [--peers ...]``.
 
-Runs the workloads of issue 5 (scalar_loop, deep_chain, vec_rosen, mlp, jac_sweep,
+Runs the workloads (scalar_loop, deep_chain, vec_rosen, mlp, jac_sweep,
 hessian), the kernel-vs-NumPy comparison behind ``dualad.accel.kernels`` (kernels) and the
 start-up costs (startup: ``import dualad``, first grad call with a cold and a warm numba
 cache). Prints progress and a table, checks the issue's targets, and writes

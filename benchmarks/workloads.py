@@ -1,4 +1,4 @@
-"""The workloads of issue 5, each written once per library in that library's own idiom.
+"""The benchmark workloads, each written once per library in that library's own idiom.
 
 Every contender's result is checked against an analytic derivative before it is timed; a
 contender that fails the check (or raises) is reported as such and not timed. Each row

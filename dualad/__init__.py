@@ -13,17 +13,19 @@ from .cost import CostModel
 from .modes.forward import Dual
 from .modes.reverse import Tracer
 from .modes.tensor import Tensor, enable_grad, is_grad_enabled, no_grad  # object API
+from .modes.tensor import GraphFreedError, TensorError
 from .transforms import (check_grads, grad, hessian, hvp, jacfwd, jacrev, jvp, primitive,
                          stop_gradient, value_and_grad, vjp)
+from .transforms.check import GradCheckError
 from . import optim  # noqa: E402  (dualad.optim.SGD, Adam, AdamW)
 
-__version__ = "0.1.0"
+from ._version import VERSION as __version__  # noqa: E402  (from the package metadata)
 
 __all__ = [
     "Dual", "Tracer", "Primitive", "primitive", "primal", "stop_gradient",
     "jvp", "jacfwd", "vjp", "grad", "value_and_grad", "jacrev", "jacobian", "hessian", "hvp",
     "DualadError", "NotDifferentiableError", "ConcretizationError", "LeakedTracerError",
-    "InPlaceError", "check_grads",
+    "InPlaceError", "GradCheckError", "TensorError", "GraphFreedError", "check_grads",
     "Tensor", "no_grad", "enable_grad", "is_grad_enabled", "optim",
     "explain", "fixed_model", "CostModel", "CostReport",
 ]

@@ -5,13 +5,20 @@ so hyperparameters carry over. Updates are plain NumPy on the values: they are n
 recorded, and each step binds a new array to the parameter instead of writing into the
 old one, so a graph retained from before the step keeps the values it saved.
 
-    opt = dualad.optim.SGD([w, b], lr=0.1, momentum=0.9)
-    for x, y in batches:
-        opt.zero_grad()
-        loss = np.mean((x @ w + b - y) ** 2)
-        loss.backward()
-        opt.step()
+Examples:
+    >>> w = ad.Tensor([1.0, -2.0], requires_grad=True)
+    >>> opt = ad.optim.SGD([w], lr=0.1)
+    >>> for _ in range(100):
+    ...     opt.zero_grad()
+    ...     np.sum(w ** 2).backward()
+    ...     opt.step()
+    >>> bool(np.all(np.abs(w.numpy()) < 1e-6))
+    True
 """
+from __future__ import annotations
+
+from typing import Any, Callable, Iterable
+
 import numpy as np
 
 from .modes.tensor import Tensor, enable_grad
@@ -26,21 +33,21 @@ class Optimizer:
     (parameter groups with their own options, e.g. a different ``lr``).
     """
 
-    def __init__(self, params, defaults):
+    def __init__(self, params: Iterable[Any], defaults: dict[str, Any]) -> None:
         self.defaults = dict(defaults)
         if isinstance(params, Tensor):
             raise TypeError("params must be an iterable of Tensors (e.g. [w, b]), "
                             "not a single Tensor")
-        params = list(params)
-        if not params:
+        items = list(params)
+        if not items:
             raise ValueError("the optimizer got an empty parameter list")
-        groups = params if isinstance(params[0], dict) else [{"params": params}]
-        self.param_groups = []
-        self.state = {}  # id(param) -> dict of buffers
+        groups = items if isinstance(items[0], dict) else [{"params": items}]
+        self.param_groups: list[dict[str, Any]] = []
+        self.state: dict[int, dict[str, Any]] = {}  # id(param) -> dict of buffers
         for group in groups:
             self.add_param_group(group)
 
-    def add_param_group(self, group):
+    def add_param_group(self, group: dict[str, Any]) -> None:
         group = dict(group)
         params = group["params"]
         params = [params] if isinstance(params, Tensor) else list(params)
@@ -48,7 +55,7 @@ class Optimizer:
         for p in params:
             if not isinstance(p, Tensor):
                 raise TypeError(f"optimizers update Tensors, got {type(p).__name__}")
-            if not p.is_leaf:
+            if p.grad_fn is not None:
                 raise ValueError(f"cannot optimize a non-leaf tensor (made by "
                                  f"{p.grad_fn.name!r}); optimize the leaves it came from")
             if id(p) in seen:
@@ -66,7 +73,7 @@ class Optimizer:
         if group.get("weight_decay", 0.0) < 0:
             raise ValueError(f"invalid weight_decay {group['weight_decay']}")
 
-    def zero_grad(self, set_to_none=True):
+    def zero_grad(self, set_to_none: bool = True) -> None:
         """Forget the accumulated gradients (None, or zeros with set_to_none=False)."""
         for group in self.param_groups:
             for p in group["params"]:
@@ -75,7 +82,7 @@ class Optimizer:
                 elif p.grad is not None:
                     p.grad = np.zeros(p.shape, dtype=p.dtype)
 
-    def step(self, closure=None):
+    def step(self, closure: Callable[[], Any] | None = None) -> Any:
         """One update of every parameter that has a gradient.
 
         ``closure`` (optional) re-evaluates the model, calls backward() and returns the
@@ -116,8 +123,9 @@ class SGD(Optimizer):
         p = p - lr * g
     """
 
-    def __init__(self, params, lr=1e-3, momentum=0.0, dampening=0.0, weight_decay=0.0,
-                 nesterov=False):
+    def __init__(self, params: Iterable[Any], lr: float = 1e-3, momentum: float = 0.0,
+                 dampening: float = 0.0, weight_decay: float = 0.0,
+                 nesterov: bool = False) -> None:
         super().__init__(params, dict(lr=lr, momentum=momentum, dampening=dampening,
                                       weight_decay=weight_decay, nesterov=nesterov))
 
@@ -154,7 +162,9 @@ class Adam(Optimizer):
 
     _decoupled = False
 
-    def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0):
+    def __init__(self, params: Iterable[Any], lr: float = 1e-3,
+                 betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8,
+                 weight_decay: float = 0.0) -> None:
         super().__init__(params, dict(lr=lr, betas=tuple(betas), eps=eps,
                                       weight_decay=weight_decay))
 
@@ -191,6 +201,8 @@ class AdamW(Adam):
 
     _decoupled = True
 
-    def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=1e-2):
+    def __init__(self, params: Iterable[Any], lr: float = 1e-3,
+                 betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8,
+                 weight_decay: float = 1e-2) -> None:
         super().__init__(params, lr=lr, betas=betas, eps=eps, weight_decay=weight_decay)
 

@@ -6,7 +6,7 @@ import dualad as ad
 
 
 def test_seed_f_symbolic_agrees():
-    # SEEDS F: d/dx (x^3 + sin 2x) = 3x^2 + 2 cos 2x
+    # symbolic and automatic agree: d/dx (x^3 + sin 2x) = 3x^2 + 2 cos 2x
     f = lambda x: x ** 3 + np.sin(2 * x)
     for x in np.linspace(-2, 2, 9):
         want = 3 * x ** 2 + 2 * np.cos(2 * x)

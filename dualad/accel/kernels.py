@@ -32,6 +32,7 @@ import types
 
 import numpy as np
 
+from .. import rules
 from ..rules import strong_zeros
 
 _FALSE_WORDS = ("", "0", "false", "no", "off")
@@ -70,7 +71,6 @@ def _uses_vjp(prim):
 
 def candidates():
     """Elementwise primitives with one or two operands: the ones a kernel can serve."""
-    from .. import rules
     return sorted(p.name for p in rules.TABLE.values()
                   if isinstance(p, rules.Elementwise) and p.nin <= 2)
 
@@ -197,14 +197,13 @@ def _scalar_sign(x):
 
 def _translate(obj, depth=0):
     """(scalar stand-in for a global read by a partial, fingerprint text)."""
-    from .. import rules as P
     if obj is np:
         return np, "np"
-    if obj is P.where:
+    if obj is rules.where:
         return numba_module().njit(_scalar_where), "where"
-    if obj is P.sign:
+    if obj is rules.sign:
         return numba_module().njit(_scalar_sign), "sign"
-    if isinstance(obj, P.Elementwise):
+    if isinstance(obj, rules.Elementwise):
         if isinstance(obj.impl, np.ufunc):
             return obj.impl, "ufunc:" + obj.impl.__name__
         raise Unsupported(f"primitive {obj.name} has no ufunc")

@@ -45,8 +45,8 @@ needs, their estimated (and with ``measure=True`` measured) times, the memory th
 reverse mode holds, and the choice with its reason.
 """
 from ..cost import CostModel
-from .machine import calibrate, fixed_model, machine_model
-from .crossover import JAC_SWEEP, SweepRow, crossover_sweep, sweep_function, time_side_by_side
-from .report import CostReport, explain
 from .choose import auto_jacobian, jacobian
+from .crossover import JAC_SWEEP, SweepRow, crossover_sweep, sweep_function, time_side_by_side
+from .machine import calibrate, fixed_model, machine_model
 from .policy import Decision, Profile
+from .report import CostReport, explain

@@ -4,11 +4,7 @@ import math
 import threading
 import weakref
 
-
-from ..cost.model import FORWARD, REVERSE
-from ..transforms.common import DEFAULT_CHUNK
-from ..cost.model import sweep_rows
-
+from ..cost.model import DEFAULT_CHUNK, FORWARD, REVERSE, sweep_rows
 
 # ------------------------------------------------------------------------------------
 # What auto learns per function and input shapes

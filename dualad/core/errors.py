@@ -2,11 +2,32 @@
 
 
 class DualadError(Exception):
-    """Base class of every dualad error."""
+    """Base class of every error dualad raises instead of a derivative that could be wrong.
+
+    Each subclass is also the built-in exception a caller would expect (``TypeError``,
+    ``RuntimeError``, ``AssertionError``), so existing ``except`` clauses keep working.
+
+    Examples:
+        >>> issubclass(ad.NotDifferentiableError, ad.DualadError)
+        True
+    """
 
 
 class NotDifferentiableError(DualadError, TypeError):
-    """An operation on a traced value has no derivative rule in dualad."""
+    """An operation on a traced value has no derivative rule in dualad.
+
+    Raised for a NumPy function dualad does not support, an unsupported argument of a
+    supported one, and a custom primitive used in a mode whose rule was not given. The
+    message names the operation. Fix: use supported functions (docs/COVERAGE.md), declare
+    the operation with ``dualad.primitive`` and its rules, or take the value with
+    ``dualad.primal(x)`` if no derivative should flow through it. Also a ``TypeError``.
+
+    Examples:
+        >>> ad.grad(lambda x: np.sum(np.unique(x)))(np.ones(3))
+        Traceback (most recent call last):
+        ...
+        NotDifferentiableError: dualad has no derivative rule for numpy.unique; ...
+    """
 
     def __init__(self, name, hint=""):
         self.name = name
@@ -22,7 +43,20 @@ class NotDifferentiableError(DualadError, TypeError):
 
 
 class ConcretizationError(DualadError, TypeError):
-    """A traced value was turned into a plain number or array, which would drop its derivative."""
+    """A traced value was turned into a plain number or array, which would drop its derivative.
+
+    Raised by ``float(x)``, ``int(x)``, ``math.sin(x)``, ``np.asarray(x)`` and similar
+    conversions of a traced value. Fix: use NumPy functions (``np.sin``), build arrays with
+    ``np.stack``, or take the value on purpose with ``dualad.primal(x)``. Also a
+    ``TypeError``.
+
+    Examples:
+        >>> import math
+        >>> ad.grad(lambda x: math.sin(x))(1.0)
+        Traceback (most recent call last):
+        ...
+        ConcretizationError: float() on a traced value would silently drop its derivative. ...
+    """
 
     def __init__(self, what):
         super().__init__(
@@ -33,7 +67,21 @@ class ConcretizationError(DualadError, TypeError):
 
 
 class LeakedTracerError(DualadError, RuntimeError):
-    """A traced value was used after the derivative that created it had finished."""
+    """A traced value was used after the derivative that created it had finished.
+
+    Happens when ``f`` stores a traced value in a global, a closure or a container and it is
+    used later. Fix: return values from the differentiated function instead, or keep
+    ``dualad.primal(x)``. Also a ``RuntimeError``.
+
+    Examples:
+        >>> kept = []
+        >>> ad.grad(lambda x: kept.append(x) or x)(1.0)
+        1.0
+        >>> np.sin(kept[0])
+        Traceback (most recent call last):
+        ...
+        LeakedTracerError: a Tracer was used after the derivative computation ...
+    """
 
     def __init__(self, kind):
         super().__init__(
@@ -44,7 +92,21 @@ class LeakedTracerError(DualadError, RuntimeError):
 
 
 class InPlaceError(DualadError, TypeError):
-    """An in-place write into a traced array, which cannot be recorded."""
+    """An in-place write into a traced array, which dualad cannot record.
+
+    Raised by ``x[i] = v``, in-place methods such as ``x.sort()``, and ``out=`` arguments
+    on traced arrays. Fix: build a new array (``np.where``, ``np.concatenate``,
+    ``x = x + d``, ``np.sort(x)``). Also a ``TypeError``.
+
+    Examples:
+        >>> def f(x):
+        ...     x[0] = 0.0
+        ...     return np.sum(x)
+        >>> ad.grad(f)(np.ones(2))
+        Traceback (most recent call last):
+        ...
+        InPlaceError: x[...] = value writes in place into a traced array, ...
+    """
 
     def __init__(self, what):
         super().__init__(

@@ -1,4 +1,8 @@
 """Forward mode: ``Dual`` numbers carry k tangent directions alongside each value."""
+from __future__ import annotations
+
+from typing import Any
+
 import numpy as np
 
 from ..accel import kernels, memory
@@ -34,20 +38,39 @@ class ForwardTrace(Trace):
 
 
 class Dual(Box):
-    """A value with tangents: ``Dual(primal, tangent)``.
+    """A value with tangents, for forward mode by hand: ``Dual(primal, tangent)``.
 
-    ``tangent`` has the primal's shape (one direction) or a leading axis of k directions,
-    ``(k,) + primal.shape``, so one evaluation gives k columns of a Jacobian. Each ``Dual``
-    made by hand is a perturbation of its own, above every derivative running when it is
-    made (so nesting them, or making one from a traced value, never mixes perturbations
-    and never depends on what ran before); ``Dual(y, t, tag=x)`` joins ``x``'s
-    perturbation instead, to move several inputs at once. The tangent has the primal's
-    precision (float64 for Python floats); a tangent that is not numeric is refused.
+    NumPy functions and operators on a Dual carry the tangent along (``np.sin(d)``,
+    ``d @ A``). ``tangent`` has the primal's shape (one direction) or a leading axis of k
+    directions, ``(k,) + primal.shape``, so one evaluation gives k columns of a Jacobian.
+    Each Dual made by hand is a perturbation of its own, above every derivative running
+    when it is made (so nesting them, or making one from a traced value, never mixes
+    perturbations and never depends on what ran before); ``Dual(y, t, tag=x)`` joins
+    ``x``'s perturbation instead, to move several inputs at once. The tangent keeps the
+    primal's precision (float64 for Python floats).
+
+    Args:
+        primal: The value: a float or a float array (ints are promoted).
+        tangent: The direction(s), shaped like ``primal`` or ``(k,) + primal.shape``.
+        tag: A Dual whose perturbation this one joins (same number of directions).
+
+    Raises:
+        ValueError: the tangent's shape matches neither.
+        TypeError: the tangent is not numeric, or ``tag`` is not such a Dual.
+
+    Examples:
+        >>> d = np.sin(ad.Dual(0.0, 1.0)) * 3.0
+        >>> float(d.primal), float(d.tangent)
+        (0.0, 3.0)
+        >>> x = ad.Dual(np.array([1.0, 2.0]), np.eye(2))     # two directions at once
+        >>> (x * x).tangent
+        array([[2., 0.],
+               [0., 4.]])
     """
 
     __slots__ = ("_t",)
 
-    def __init__(self, primal, tangent, tag=None):
+    def __init__(self, primal: Any, tangent: Any, tag: "Dual | None" = None) -> None:
         primal = as_input(primal)
         tangent = _tangent_of(primal, tangent)
         pshape = shape_of(primal)
@@ -76,11 +99,11 @@ class Dual(Box):
         return d
 
     @property
-    def primal(self):
+    def primal(self) -> Any:
         return self.value
 
     @property
-    def tangent(self):
+    def tangent(self) -> Any:
         """The tangent: ``primal.shape``, or ``(k,) + primal.shape`` for k directions."""
         return self._t if self._trace.batched else self._t[0]
 

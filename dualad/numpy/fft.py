@@ -16,7 +16,7 @@ import numpy as np
 from .. import rules as P
 from ..core import shape_of, ndim_of, dtype_of
 from ..core import InPlaceError, NotDifferentiableError
-from .registry import (FUNCTIONS, implements, unsupported_kwargs)
+from .registry import implements
 from .shapes import (_norm_axis, roll)
 
 

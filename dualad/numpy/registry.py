@@ -8,6 +8,7 @@ implementation is a ufunc serves it); the NumPy families (``basics``, ``shapes``
 raises ``NotDifferentiableError`` naming the NumPy function.
 """
 import builtins
+from typing import Any, Callable
 
 import numpy as np
 
@@ -49,8 +50,9 @@ def unsupported_kwargs(name, kw):
 # primitive implemented by a NumPy function that is not a ufunc (np.sinc) serves that
 # function. The table follows the primitive table: entries declared later (in other
 # modules, or by users) are picked up on the next call (``_refresh``).
-UFUNCS = {}
-EXTRA_UFUNCS = {np.positive: lambda x: x}    # ufuncs served by compositions (gufuncs)
+UFUNCS: dict[Any, Any] = {}
+# ufuncs served by compositions (gufuncs)
+EXTRA_UFUNCS: dict[Any, Callable[..., Any]] = {np.positive: lambda x: x}
 _seen = [0]
 
 # Piecewise-constant or boolean ufuncs: evaluated on the values, derivative zero.
@@ -61,7 +63,7 @@ ZERO_DERIVATIVE_UFUNCS = {
     np.floor_divide, np.heaviside, np.spacing, np.isnat,
 }
 
-FUNCTIONS = {}
+FUNCTIONS: dict[Any, Callable[..., Any]] = {}
 # Functions of the values only: shapes, zeros, comparisons, index searches.
 FUNCTIONS.update({fn: value_only(fn) for fn in (
     np.shape, np.ndim, np.size, np.zeros_like, np.ones_like, np.empty_like, np.full_like,
@@ -72,7 +74,7 @@ _table_functions = set()   # FUNCTIONS entries that come from the primitive tabl
 
 # The documented convention at non-differentiable points of compositions (the table's
 # elementwise entries carry theirs in ``kink``): NumPy function -> text.
-CONVENTIONS = {}
+CONVENTIONS: dict[Any, str] = {}
 
 
 def refresh():
@@ -151,7 +153,7 @@ def _any_complex(xs):
 
 # Ufuncs whose rule differs on complex operands (abs of a complex number is not holomorphic):
 # ufunc -> function used when an operand is complex. Filled by the modules that own them.
-COMPLEX_UFUNCS = {}
+COMPLEX_UFUNCS: dict[Any, Callable[..., Any]] = {}
 
 # ufunc.reduce / .accumulate / .outer on traced values: method -> {ufunc: fn(ufunc, ...)}.
 UFUNC_METHODS = {"reduce": {}, "accumulate": {}, "outer": {}, "reduceat": {}}

@@ -75,10 +75,6 @@ def element_numbers(shape):
     return np.arange(math.prod(shape), dtype=np.intp).reshape(shape)
 
 
-def _zeros_like_out(shape, a):
-    return np.zeros(shape, dtype=np.result_type(dtype_of(a), np.float32))
-
-
 # ------------------------------------------------------------------------------------
 # Dimensions
 # ------------------------------------------------------------------------------------

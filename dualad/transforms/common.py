@@ -8,8 +8,6 @@ import numpy as np
 
 from ..core import Box, as_input, dtype_of, primal, shape_of
 from ..core.tree import flatten, unflatten
-from ..cost.model import DEFAULT_CHUNK  # noqa: F401  (the transforms' chunk size)
-
 
 
 def like(g, x):

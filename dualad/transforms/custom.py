@@ -18,7 +18,10 @@ The function runs on plain values; dualad differentiates it only through the rul
 both modes and at any order (write the rules with NumPy so they are differentiable too).
 A mode whose rule is missing raises an error naming the primitive.
 """
+from __future__ import annotations
+
 import functools
+from typing import Any, Callable
 
 import numpy as np
 
@@ -75,6 +78,36 @@ class CustomPrimitive(Primitive):
         return c
 
 
-def primitive(fn):
-    """Declare ``fn`` a primitive; give its derivatives with ``.defjvp`` and ``.defvjp``."""
+def primitive(fn: Callable[..., Any]) -> CustomPrimitive:
+    """Declare ``fn`` a primitive whose derivatives you give yourself.
+
+    ``fn`` then runs on plain values only, and dualad differentiates it through the rules
+    given with the decorators ``@p.defjvp`` (``rule(tangents, out, *args, **kw)``: the output
+    tangent for one direction) and ``@p.defvjp`` (``rule(g, out, *args, **kw)``: a tuple
+    with one cotangent per positional argument, ``None`` for none). Rules written with NumPy
+    are differentiated in turn, so every order works.
+
+    Args:
+        fn: The function: positional arguments are differentiable, keyword arguments are
+            passed to ``fn`` and to the rules.
+
+    Returns:
+        The primitive: callable like ``fn``, with the methods ``defjvp`` and ``defvjp``.
+
+    Raises:
+        NotDifferentiableError: (when differentiated) the mode's rule was not given.
+
+    Examples:
+        >>> @ad.primitive
+        ... def cube(x):
+        ...     return x ** 3
+        >>> @cube.defjvp
+        ... def _(tangents, out, x):
+        ...     return 3 * x ** 2 * tangents[0]
+        >>> @cube.defvjp
+        ... def _(g, out, x):
+        ...     return (3 * x ** 2 * g,)
+        >>> ad.grad(cube)(2.0), ad.jvp(cube, (2.0,), (1.0,)), ad.grad(ad.grad(cube))(2.0)
+        (12.0, (8.0, 12.0), 12.0)
+    """
     return CustomPrimitive(fn)

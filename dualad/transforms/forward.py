@@ -1,17 +1,45 @@
 """Forward-mode transforms: ``jvp`` (one pass) and ``jacfwd`` (k columns per pass)."""
+from __future__ import annotations
+
 import math
+from typing import Any, Callable, Sequence
 
 import numpy as np
 
 from ..core import Box, as_input, dtype_of, primal, shape_of
 from ..core.tree import flatten, unflatten
+from ..cost import DEFAULT_CHUNK
 from ..modes.forward import Dual, ForwardTrace, forward_pass, with_direction_axis
-from .common import (DEFAULT_CHUNK, assemble, cat, check_function, concrete, like,
-                     selected, split_aux, strip, strip_tree, with_keywords, wraps)
+from .common import (assemble, cat, check_function, concrete, like, selected, split_aux,
+                     strip, strip_tree, with_keywords, wraps)
 
 
-def jvp(f, primals, tangents, has_aux=False):
-    """``(f(*primals), J @ tangents)`` by forward mode, in one pass."""
+def jvp(f: Callable[..., Any], primals: Sequence[Any], tangents: Sequence[Any],
+        has_aux: bool = False) -> tuple[Any, ...]:
+    """The Jacobian-vector product J(primals) @ tangents, by forward mode in one pass.
+
+    Args:
+        f: The function; its outputs may be any container of floats and arrays.
+        primals: A tuple (or list) with ``f``'s positional arguments.
+        tangents: A tuple of the same structure: one direction per argument, each shaped
+            like its primal.
+        has_aux: If True, ``f`` returns ``(output, aux)``.
+
+    Returns:
+        ``(f(*primals), tangent_out)``, the output tangent shaped like the output; with
+        ``has_aux`` ``(output, tangent_out, aux)``.
+
+    Raises:
+        TypeError: ``primals`` or ``tangents`` is not a tuple or list.
+        ValueError: their structures or shapes differ.
+
+    Examples:
+        >>> ad.jvp(np.sin, (0.0,), (1.0,))
+        (0.0, 1.0)
+        >>> out, t = ad.jvp(lambda x: x ** 2, (np.array([1.0, 2.0]),), (np.array([1.0, 1.0]),))
+        >>> t
+        array([2., 4.])
+    """
     if not isinstance(primals, (tuple, list)) or not isinstance(tangents, (tuple, list)):
         raise TypeError("jvp expects primals and tangents as tuples: jvp(f, (x,), (v,))")
     check_function(f, "jvp")
@@ -40,8 +68,30 @@ def jvp(f, primals, tangents, has_aux=False):
     return result + (strip_tree(trace, aux),) if has_aux else result
 
 
-def jacfwd(f, argnums=0, has_aux=False, chunk_size=None):
-    """The Jacobian by forward mode: n columns in ceil(n / k) passes of k directions."""
+def jacfwd(f: Callable[..., Any], argnums: int | Sequence[int] = 0, has_aux: bool = False,
+           chunk_size: int | None = None) -> Callable[..., Any]:
+    """The Jacobian by forward mode: n columns in ceil(n / k) passes of k directions.
+
+    Args:
+        f: The function; outputs and inputs may be containers of floats and arrays.
+        argnums: The positional argument to differentiate, or a tuple of them.
+        has_aux: If True, ``f`` returns ``(output, aux)``.
+        chunk_size: Directions per pass, k (default 64). Larger: fewer passes, larger arrays.
+
+    Returns:
+        A function with ``f``'s arguments returning the Jacobian, shaped
+        ``output.shape + input.shape`` (nested like the output, then the inputs), or
+        ``(jacobian, aux)`` with ``has_aux``.
+
+    Raises:
+        TypeError: an argument cannot be differentiated (not a float or float array).
+        ValueError: ``argnums`` is out of range.
+
+    Examples:
+        >>> ad.jacfwd(lambda x: x ** 2)(np.array([1.0, 2.0]))
+        array([[2., 0.],
+               [0., 4.]])
+    """
     check_function(f, "jacfwd")
 
     def jacfun(*args, **kwargs):

@@ -5,7 +5,10 @@ sweeps. ``jacrev`` sweeps up to DEFAULT_CHUNK rows at once when the tape is arra
 the VJP is linear in the cotangent, so forward mode over the sweep (Dual cotangents with
 zero values and unit rows as tangents) gives k rows in one sweep (``batched_sweep``).
 """
+from __future__ import annotations
+
 import math
+from typing import Any, Callable, Sequence
 
 import numpy as np
 
@@ -14,8 +17,8 @@ from ..core.tree import flatten, tree_map, unflatten
 from ..cost import Work, sweep_rows
 from ..modes.forward import Dual, ForwardTrace
 from ..modes.reverse import ReverseTrace, sweep
-from .common import (DEFAULT_CHUNK, cat, check_function, concrete, like, selected,
-                     split_aux, strip, strip_tree, with_keywords, wraps)
+from .common import (cat, check_function, concrete, like, selected, split_aux, strip,
+                     strip_tree, with_keywords, wraps)
 
 
 class Recording:
@@ -60,8 +63,31 @@ class Recording:
         return sweep_rows(counts, m)
 
 
-def vjp(f, *primals, has_aux=False):
-    """``(f(*primals), vjp_fn)``; ``vjp_fn(ct)`` returns one cotangent per primal (a tuple)."""
+def vjp(f: Callable[..., Any], *primals: Any, has_aux: bool = False) -> tuple[Any, ...]:
+    """``f``'s value and a function for vector-Jacobian products, by reverse mode.
+
+    ``f`` is recorded once; each call of the returned ``vjp_fn(cotangent)`` sweeps the
+    record backwards and returns ``cotangent @ J`` for each argument.
+
+    Args:
+        f: The function; its output may be any container of floats and arrays.
+        *primals: ``f``'s positional arguments.
+        has_aux: If True, ``f`` returns ``(output, aux)``.
+
+    Returns:
+        ``(output, vjp_fn)``, or ``(output, vjp_fn, aux)`` with ``has_aux``. ``vjp_fn`` takes a
+        cotangent with the output's structure and shapes and returns a tuple with one
+        cotangent per primal.
+
+    Raises:
+        ValueError: (from ``vjp_fn``) the cotangent's structure or shapes differ from the
+            output's.
+
+    Examples:
+        >>> out, vjp_fn = ad.vjp(lambda x, y: x * y, 2.0, 3.0)
+        >>> out, vjp_fn(1.0)
+        (6.0, (3.0, 2.0))
+    """
     check_function(f, "vjp")
     # The pullback may be called after the caller has written into its inputs: the tape
     # reads copies of them (a read-only array is kept as it is).
@@ -90,8 +116,29 @@ def _own(x):
     return x.copy() if type(x) is np.ndarray and x.flags.writeable else x
 
 
-def value_and_grad(f, argnums=0, has_aux=False):
-    """A function returning ``(f(*args), gradient)``; f must return one real float."""
+def value_and_grad(f: Callable[..., Any], argnums: int | Sequence[int] = 0,
+                   has_aux: bool = False) -> Callable[..., Any]:
+    """A function returning ``f``'s value and its gradient, from one recorded pass.
+
+    Args:
+        f: The function to differentiate; it must return one real number.
+        argnums: The positional argument to differentiate, or a tuple of them.
+        has_aux: If True, ``f`` returns ``(value, aux)``.
+
+    Returns:
+        A function with ``f``'s arguments returning ``(value, gradient)``, or
+        ``((value, aux), gradient)`` with ``has_aux`` (the layout ``jax.value_and_grad`` uses).
+
+    Raises:
+        TypeError: ``f`` did not return one real number, or an argument cannot be
+            differentiated.
+        ValueError: ``argnums`` is out of range.
+
+    Examples:
+        >>> value, g = ad.value_and_grad(lambda x: np.sum(x ** 2))(np.array([1.0, 2.0]))
+        >>> value, g
+        (5.0, array([2., 4.]))
+    """
     check_function(f, "value_and_grad")
 
     def vg(*args, **kwargs):
@@ -133,8 +180,41 @@ def _check_scalar(value):
                         "for a vector-Jacobian product")
 
 
-def grad(f, argnums=0, has_aux=False):
-    """The gradient of a scalar function by reverse mode."""
+def grad(f: Callable[..., Any], argnums: int | Sequence[int] = 0,
+         has_aux: bool = False) -> Callable[..., Any]:
+    """The gradient of a scalar function, by reverse mode.
+
+    One recorded pass of ``f`` and one backward sweep, whatever the number of inputs.
+
+    Args:
+        f: The function to differentiate. It must return one real number: a float or a
+            one-element float array.
+        argnums: The positional argument to differentiate, or a tuple of them.
+        has_aux: If True, ``f`` returns ``(value, aux)``; ``aux`` is passed through with
+            no derivative.
+
+    Returns:
+        A function with ``f``'s arguments that returns the gradient, shaped like the
+        selected argument (containers keep their structure; a tuple of gradients for a tuple
+        ``argnums``), or ``(gradient, aux)`` with ``has_aux``.
+
+    Raises:
+        TypeError: ``f`` returned several numbers (use ``jacobian`` or ``vjp``), a complex or
+            an integer value, or an argument is not a float, a float array or a container of
+            them.
+        ValueError: ``argnums`` is out of range.
+        NotDifferentiableError: ``f`` applies an operation that has no derivative rule.
+        ConcretizationError: ``f`` turns a traced value into a plain number (``float(x)``,
+            ``math.sin(x)``).
+
+    Examples:
+        >>> ad.grad(lambda x: x ** 3)(2.0)
+        12.0
+        >>> ad.grad(lambda x: np.sum(np.sin(x)))(np.array([0.0, np.pi]))
+        array([ 1., -1.])
+        >>> ad.grad(lambda x, y: x * y, argnums=(0, 1))(2.0, 3.0)
+        (3.0, 2.0)
+    """
     check_function(f, "grad")
     vg = value_and_grad(f, argnums, has_aux)
 
@@ -147,9 +227,31 @@ def grad(f, argnums=0, has_aux=False):
     return wraps(g, f)
 
 
-def jacrev(f, argnums=0, has_aux=False):
-    """The Jacobian by reverse mode: one recorded pass, then backward sweeps of up to
-    ``DEFAULT_CHUNK`` rows each (one row per sweep on tapes of scalar code)."""
+def jacrev(f: Callable[..., Any], argnums: int | Sequence[int] = 0,
+           has_aux: bool = False) -> Callable[..., Any]:
+    """The Jacobian by reverse mode: one recorded pass, then backward sweeps.
+
+    Each sweep gives up to 64 rows on array code (cotangents carried as Duals), one row on
+    tapes of scalar code; cheap when the output is small.
+
+    Args:
+        f: The function; outputs and inputs may be containers of floats and arrays.
+        argnums: The positional argument to differentiate, or a tuple of them.
+        has_aux: If True, ``f`` returns ``(output, aux)``.
+
+    Returns:
+        A function returning the Jacobian, shaped ``output.shape + input.shape``, or
+        ``(jacobian, aux)`` with ``has_aux``.
+
+    Raises:
+        TypeError: an argument cannot be differentiated (not a float or float array).
+        ValueError: ``argnums`` is out of range.
+
+    Examples:
+        >>> ad.jacrev(lambda x: np.stack([x[0] * x[1], x[0] + x[1]]))(np.array([2.0, 3.0]))
+        array([[3., 2.],
+               [1., 1.]])
+    """
     check_function(f, "jacrev")
 
     def jacfun(*args, **kwargs):

@@ -1,4 +1,4 @@
-"""Every case of tests/numpy_cases.py: value equal to NumPy's, forward and reverse mode at
+"""Every case of tests/numpy/numpy_cases.py: value equal to NumPy's, forward and reverse mode at
 first and second order against central finite differences (dualad.check_grads), and the
 full Jacobian of forward mode equal to reverse mode's.
 

@@ -784,7 +784,7 @@ def _missing():
 def test_every_entry_has_a_recipe():
     missing = _missing()
     assert not missing, ("primitive table entries without an input recipe in "
-                         "tests/test_table.py: " + "; ".join(missing))
+                         "tests/rules/test_table.py: " + "; ".join(missing))
     assert not set(NOT_CHECKED) - set(P.TABLE), "NOT_CHECKED names entries that do not exist"
     assert not set(STRUCTURAL) - set(P.TABLE), "STRUCTURAL names entries that do not exist"
 
@@ -801,7 +801,7 @@ def test_entry(name):
         pytest.skip(NOT_CHECKED[name])
     strategy = recipe(name)
     if strategy is None:
-        pytest.fail(f"primitive {name!r} has no input recipe in tests/test_table.py "
+        pytest.fail(f"primitive {name!r} has no input recipe in tests/rules/test_table.py "
                     f"({'; '.join(m for m in _missing() if m.startswith(name + ':'))})")
 
     @given(strategy)

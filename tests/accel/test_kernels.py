@@ -20,7 +20,7 @@ from dualad import rules as P
 from dualad.core.tree import flatten
 
 RTOL, ATOL = 1e-12, 1e-14
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
 _inputs = P.sample_operands
@@ -268,7 +268,7 @@ def test_key_tests_pass_with_numba_disabled():
     if os.environ.get("DUALAD_DISABLE_NUMBA"):
         pytest.skip("already running with numba disabled")
     r = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
-                        os.path.join(ROOT, "tests", "test_kernels.py"),
+                        os.path.join(ROOT, "tests", "accel", "test_kernels.py"),
                         os.path.join(ROOT, "tests", "test_basics.py"),
                         "-k", "correct or basics or same_both_ways"],
                        capture_output=True, text=True, cwd=ROOT, timeout=600,

@@ -1,4 +1,4 @@
-"""Input recipes for the NumPy functions dualad differentiates (used by tests/test_numpy_*.py
+"""Input recipes for the NumPy functions dualad differentiates (used by tests/numpy/test_*.py
 and by scripts/gen_coverage.py, which lists the functions each case covers).
 
 A case is a function written with plain ``np.*`` calls, its arguments (small float arrays,
@@ -376,7 +376,7 @@ case("np.fft.fftshift/ifftshift", [np.fft.fftshift, np.fft.ifftshift],
      lambda x: np.fft.fftshift(x) + np.fft.ifftshift(x, axes=0) * np.fft.fftshift(x, axes=(1,)), F1)
 
 # ------------------------------------------------------------------------------------
-# Complex functions on real inputs (complex inputs: tests/test_numpy_complex.py)
+# Complex functions on real inputs (complex inputs: tests/numpy/test_complex.py)
 # ------------------------------------------------------------------------------------
 case("np.real/imag/conj/angle/abs of complex values",
      [np.real, np.imag, np.conj, np.angle, np.real_if_close, ".real", ".imag", ".conj"],

@@ -8,7 +8,7 @@ import os
 import subprocess
 import sys
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 WORKLOADS = ("scalar_loop", "deep_chain", "vec_rosen", "mlp", "jac_sweep", "hessian")
 
 
@@ -17,7 +17,7 @@ def test_runner_tiny_dualad_only(tmp_path):
            "--out", str(tmp_path), "--only", ",".join(WORKLOADS + ("kernels",))]
     r = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=600)
     assert r.returncode == 0, r.stdout[-2000:] + r.stderr[-3000:]
-    assert "scalar_loop" in r.stdout and "issue-5 targets" in r.stdout
+    assert "scalar_loop" in r.stdout and "targets:" in r.stdout
     assert "[" in r.stderr                      # progress lines while it runs
 
     data = json.loads((tmp_path / "results.json").read_text())

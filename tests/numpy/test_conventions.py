@@ -1,5 +1,5 @@
 """The documented derivatives at non-differentiable points of NumPy functions, in both modes
-(the table's elementwise kinks are checked in tests/test_table.py)."""
+(the table's elementwise kinks are checked in tests/rules/test_table.py)."""
 import numpy as np
 import pytest
 

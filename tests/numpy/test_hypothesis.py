@@ -3,7 +3,7 @@ the value equals NumPy's and both modes agree with central differences to second
 
 Values have distinct magnitudes (no ties for max/sort/median, none for the inf-norm) and keep
 away from 0 (the kink of abs and the norms); tolerances are check_grads' float64 defaults
-(see tests/test_numpy_functions.py)."""
+(see tests/numpy/test_functions.py)."""
 import numpy as np
 from hypothesis import given, strategies as st
 
