@@ -141,8 +141,11 @@ def forward_pass(new_trace, call):
         out = call(trace)
     finally:
         trace.finish()
-    if strong_zeros.get() or all_finite(
-            [o._t for o in flatten(out)[0] if isinstance(o, Box) and o._trace is trace]):
+    if type(out) is Dual and out._trace is trace:       # one output: no walk
+        tangents = (out._t,)
+    else:
+        tangents = [o._t for o in flatten(out)[0] if isinstance(o, Box) and o._trace is trace]
+    if all_finite(tangents) or strong_zeros.get():
         return out, trace
     with strong_zero_mode():
         trace = new_trace()

@@ -255,6 +255,10 @@ def all_finite(values):
     """Whether every value in ``values`` (arrays, scalars, boxes, None) is finite; a
     Dual's tangents are looked at too (the rows of a batched sweep, a forward pass)."""
     for v in values:
+        if type(v) is np.ndarray:       # the common case first
+            if v.dtype.kind in "fc" and not np.isfinite(v).all():
+                return False
+            continue
         while isinstance(v, Box):
             t = getattr(v, "_t", None)
             if t is not None and not all_finite((t,)):
