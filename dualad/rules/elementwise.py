@@ -386,13 +386,14 @@ tan = _elementwise("tan", np.tan, lambda x, o: 1.0 + o * o, domain="tan",
                    scalar=math.tan, fused_jvp=1, fused_vjp=True)
 exp = _elementwise("exp", np.exp, lambda x, o: o,
                    scalar=math.exp, fused_jvp=8, fused_vjp=True)
-log = _elementwise("log", np.log, lambda x, o: 1.0 / x, domain="positive",
+# (x + 0.0) turns -0.0 into +0.0: log(-0.0) is log(0), whose slope is +inf, not -inf
+log = _elementwise("log", np.log, lambda x, o: 1.0 / (x + 0.0), domain="positive",
                    scalar=math.log, fused_jvp=1, fused_vjp=True)
 log1p = _elementwise("log1p", np.log1p, lambda x, o: 1.0 / (1.0 + x), domain="gt_minus_one",
                      scalar=math.log1p, fused_jvp=1, fused_vjp=True)
 expm1 = _elementwise("expm1", np.expm1, lambda x, o: o + 1.0,
                      scalar=math.expm1, fused_jvp=8, fused_vjp=True)
-sqrt = _elementwise("sqrt", np.sqrt, lambda x, o: 0.5 / o, domain="positive",
+sqrt = _elementwise("sqrt", np.sqrt, lambda x, o: 0.5 / (o + 0.0), domain="positive",
                     kink="d/dx at 0 is +inf (the one-sided derivative; a zero tangent or "
                          "cotangent times it is 0: strong zeros)",
                     scalar=math.sqrt, fused_jvp=1, fused_vjp=True)
@@ -529,15 +530,19 @@ arctanh = _elementwise("arctanh", np.arctanh, lambda x, o: 1.0 / (1.0 - x * x),
                        scalar=math.atanh, fused_jvp=1, fused_vjp=True)
 exp2 = _elementwise("exp2", np.exp2, lambda x, o: o * _LN2,
                     scalar=getattr(math, "exp2", None), fused_jvp=1, fused_vjp=True)
-log2 = _elementwise("log2", np.log2, lambda x, o: 1.0 / (x * _LN2), domain="positive",
+log2 = _elementwise("log2", np.log2, lambda x, o: 1.0 / ((x + 0.0) * _LN2), domain="positive",
                     scalar=math.log2, fused_jvp=1, fused_vjp=True)
-log10 = _elementwise("log10", np.log10, lambda x, o: 1.0 / (x * _LN10), domain="positive",
+log10 = _elementwise("log10", np.log10, lambda x, o: 1.0 / ((x + 0.0) * _LN10),
+                     domain="positive",
                      scalar=math.log10, fused_jvp=1, fused_vjp=True)
-logaddexp = _elementwise("logaddexp", np.logaddexp, lambda x, y, o: exp(x - o),
-                         lambda x, y, o: exp(y - o),
+# d/dx log(e^x + e^y) = 1 / (1 + e^(y - x)): also right at x = +inf (exp(x - o) is
+# exp(inf - inf) = NaN there)
+logaddexp = _elementwise("logaddexp", np.logaddexp, lambda x, y, o: 1.0 / (1.0 + exp(y - x)),
+                         lambda x, y, o: 1.0 / (1.0 + exp(x - y)),
                          fused_jvp=8)
-logaddexp2 = _elementwise("logaddexp2", np.logaddexp2, lambda x, y, o: exp2(x - o),
-                          lambda x, y, o: exp2(y - o),
+logaddexp2 = _elementwise("logaddexp2", np.logaddexp2,
+                          lambda x, y, o: 1.0 / (1.0 + exp2(y - x)),
+                          lambda x, y, o: 1.0 / (1.0 + exp2(x - y)),
                           fused_jvp=8)
 cbrt = _elementwise("cbrt", np.cbrt, lambda x, o: 1.0 / (3.0 * o * o), domain="nonzero",
                     kink="d/dx at 0 is +inf (a zero tangent or cotangent times it is 0: "
