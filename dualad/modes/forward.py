@@ -127,6 +127,9 @@ def _tangent_of(primal, tangent):
     if t is None or t.dtype.kind not in "biufc":
         raise TypeError(f"a Dual's tangent must be a number or a numeric array, got "
                         f"{type(tangent).__name__} {tangent!r:.60}")
+    if t.dtype.kind == "c" and dtype_of(primal).kind != "c":
+        raise TypeError("a complex tangent for a real primal would lose its imaginary part; "
+                        "make the primal complex")
     return t.astype(np.result_type(dtype_of(primal), np.float32), copy=False)
 
 

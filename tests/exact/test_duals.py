@@ -58,3 +58,9 @@ def test_tangents_keep_the_primal_precision():
 def test_bad_tangents_are_refused(bad):
     with pytest.raises(TypeError, match="tangent must be a number"):
         Dual(1.0 if not isinstance(bad, list) else np.ones(2), bad)
+
+
+def test_complex_tangent_of_a_real_primal_is_refused():
+    with pytest.raises(TypeError, match="imaginary"):
+        Dual(1.0, 1j)
+    assert Dual(1.0 + 0j, 1j).tangent == 1j
