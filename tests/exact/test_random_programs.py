@@ -55,8 +55,8 @@ def run(x, ops):
             r = np.maximum(a, 0.0)
         elif kind == "where_sqrt":
             r = np.where(a > 0, np.sqrt(a), 0.0)
-        elif kind == "where_log":
-            r = np.where(a > 0, np.log(a), -a)
+        elif kind == "where_log":         # log1p(a) is NaN where not taken (a <= -1)
+            r = np.where(a > -0.5, np.log1p(a), a)
         elif kind == "where_recip":
             r = np.where(np.abs(a) > 0.1, 1.0 / a, 0.0)     # 1/0 untaken at a = 0
         elif kind == "pow":
@@ -116,14 +116,17 @@ def _check(ops, seed):
                                    atol=1e-9 * float(np.max(np.abs(jf) @ np.abs(u))) + 1e-12)
         # central differences column by column, where f is smooth along the column
         h = 1e-6
+        compared = 0
         for c in range(N):
             e = np.zeros(N)
             e[c] = 1.0
             fd = _central(f, x, e, h)
             one_sided = (f(x + h * e) - y) / h, (y - f(x - h * e)) / h
-            fd4 = _central(f, x, e, 4 * h)      # a pole or a jump changes with the step
+            # smooth: the central difference has converged (it moves by O(h^2) when the
+            # step is 4h; a pole, a jump or a |x|^1.5 cusp moves it more)
+            fd4 = _central(f, x, e, 4 * h)
             smooth = (np.abs(one_sided[0] - one_sided[1]) <= 1e-3 * (1.0 + np.abs(fd))) \
-                & (np.abs(fd4 - fd) <= 1e-3 * (1.0 + np.abs(fd))) & np.isfinite(fd)
+                & (np.abs(fd4 - fd) <= 1e-6 * (1.0 + np.abs(fd))) & np.isfinite(fd)
             got = jf[:, c]
             # no NaN or inf where the derivative is finite (strong zeros)
             assert np.all(np.isfinite(got[smooth])), (ops, c, got, fd)
@@ -131,6 +134,8 @@ def _check(ops, seed):
             tol = 1e-5 * (1.0 + np.abs(fd)) + np.abs(one_sided[0] - one_sided[1])
             bad = smooth & ~(np.abs(got - fd) <= tol)
             assert not bad.any(), (ops, c, got[bad], fd[bad])
+            compared += int(smooth.sum())
+    return compared
 
 
 _long = int(os.environ.get("DUALAD_RANDOM_PROGRAMS", "0"))
@@ -146,4 +151,6 @@ def test_random_programs(ops, seed):
 def test_every_op_is_drawn():
     # each pattern at least once, deterministically, whatever hypothesis draws
     for n, kind in enumerate(OPS):
-        _check([("sin", 0, 1, 0), (kind, 1, 2, n), ("mul", 2, 3, 1), (kind, 3, 0, n + 5)], n)
+        ops = [("sin", 0, 1, 0), (kind, 1, 2, n), ("mul", 2, 3, 1), (kind, 3, 0, n + 5)]
+        # most entries are smooth at the point: the differences check them
+        assert _check(ops, n) >= 3 * N * N // 2, kind
