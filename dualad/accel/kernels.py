@@ -33,7 +33,6 @@ import types
 import numpy as np
 
 from .. import rules
-from ..rules import strong_zeros
 
 _FALSE_WORDS = ("", "0", "false", "no", "off")
 
@@ -179,8 +178,6 @@ def numba_module():
             raise
         _nb = numba
     return _nb
-
-
 
 
 def _njit(fn):
@@ -343,7 +340,7 @@ def jvp(prim, tangents, primals, out, kw):
     """``prim.jvp``, by its fused kernel where the row allows it and it applies (not in
     strong-zero mode, which the row's NumPy rule serves)."""
     if prim.elementwise and type(out) is np.ndarray and NUMBA_ENABLED \
-            and not strong_zeros.get():
+            and not rules.strong_zeros.get():
         fused = elementwise_jvp(prim, tangents, primals, out)
         if fused is not None:
             return fused
@@ -353,7 +350,7 @@ def jvp(prim, tangents, primals, out, kw):
 def vjp(prim, i, g, primals, out, kw):
     """``prim.vjp`` for operand ``i``, by its fused kernel where the row allows it."""
     if prim.elementwise and type(out) is np.ndarray and NUMBA_ENABLED \
-            and not strong_zeros.get():
+            and not rules.strong_zeros.get():
         fused = elementwise_vjp(prim, i, g, primals, out)
         if fused is not None:
             return fused

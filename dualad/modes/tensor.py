@@ -35,8 +35,8 @@ from numpy.typing import DTypeLike
 
 from ..accel import memory
 from ..core import Box, DualadError, Trace, is_inexact, new_level, primal
-from .reverse import Adjoints, frozen, record_from
 from ..rules import all_finite, strong_zero_mode, strong_zeros
+from .reverse import Adjoints, frozen, record_from
 
 __all__ = ["Tensor", "Node", "no_grad", "enable_grad", "is_grad_enabled", "GraphFreedError"]
 
