@@ -69,6 +69,7 @@ class Dual(Box):
     """
 
     __slots__ = ("_t",)
+    _t: Any     # the tangents, with the leading axis of k directions
 
     def __init__(self, primal: Any, tangent: Any, tag: "Dual | None" = None) -> None:
         primal = as_input(primal)
