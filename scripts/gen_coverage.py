@@ -236,6 +236,21 @@ def render():
     w("Tested in `tests/rules/test_table.py` (elementwise kinks) and "
       "`tests/numpy/test_conventions.py` (everything else), in both modes.")
     w("")
+    w("**Strong zeros.** An exactly-zero tangent or cotangent contributes exactly zero "
+      "where it meets an elementwise partial derivative, even an infinite or NaN one "
+      "(IEEE would give 0 * inf = NaN). So the branch not taken by "
+      "`np.where(x > 0, np.sqrt(x), 0.0)` (or its `log`, `1/x` variants) adds nothing at "
+      "x <= 0, at every order, and `jacfwd` of `x0 ** x1` at (-2, 3) gives `[12, nan]` "
+      "as `grad` does. This holds in both modes, on the scalar tape and in the numba "
+      "kernels, and in the object API. It costs nothing on the common path: a derivative "
+      "that comes out finite is returned as it is; one with a non-finite value is computed "
+      "again in strong-zero mode (the sweep, or the forward pass), where every tangent or "
+      "cotangent times partial is the table entry `strong_multiply`. The partials of "
+      "linear and structural rows (sums, products of matrices) follow IEEE arithmetic. "
+      "Power at a constant exponent 0 has the exact derivative 0 everywhere, so `x**0`, "
+      "`x**1` at second order, `np.vander` and `x[:, None] ** np.arange(k)` are exact "
+      "at x = 0 (`tests/exact/`).")
+    w("")
 
     w("## Supported NumPy functions")
     w("")

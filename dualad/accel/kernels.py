@@ -27,6 +27,7 @@ edited derivative expression never meets a stale cached kernel.
 """
 import hashlib
 import os
+import sys
 import types
 
 import numpy as np
@@ -161,16 +162,27 @@ class Unsupported(Exception):
     """A partial expression that cannot be compiled to a scalar numba function."""
 
 
-def _numba():
+def numba_module():
+    """numba, imported on first use. An import cut short (Ctrl-C while numba loads, an
+    error) removes every numba and llvmlite module it had loaded, so the next call imports
+    numba afresh instead of meeting a half-imported package for the rest of the process."""
     global _nb
     if _nb is None:
-        import numba
+        before = set(sys.modules)
+        try:
+            import numba
+            import numba.core.registry  # noqa: F401  (what njit needs: loaded here, whole)
+        except BaseException:
+            for name in set(sys.modules) - before:
+                if name.partition(".")[0] in ("numba", "llvmlite"):
+                    sys.modules.pop(name, None)
+            raise
         _nb = numba
     return _nb
 
 
 def _njit(fn):
-    return _numba().njit(cache=True, error_model="numpy", fastmath=False, nogil=True)(fn)
+    return numba_module().njit(cache=True, error_model="numpy", fastmath=False, nogil=True)(fn)
 
 
 def _scalar_where(c, x, y):
@@ -186,9 +198,9 @@ def _translate(obj, depth=0):
     if obj is np:
         return np, "np"
     if obj is rules.where:
-        return _numba().njit(_scalar_where), "where"
+        return numba_module().njit(_scalar_where), "where"
     if obj is rules.sign:
-        return _numba().njit(_scalar_sign), "sign"
+        return numba_module().njit(_scalar_sign), "sign"
     if isinstance(obj, rules.Elementwise):
         if isinstance(obj.impl, np.ufunc):
             return obj.impl, "ufunc:" + obj.impl.__name__
@@ -226,7 +238,7 @@ def _scalar_function(fn, depth=0):
             glb[name], fp = _translate(fn.__globals__[name], depth)
             prints.append(f"{name}={fp}")
     clone = types.FunctionType(code, glb, fn.__name__, fn.__defaults__)
-    jitted = _numba().njit(error_model="numpy")(clone)
+    jitted = numba_module().njit(error_model="numpy")(clone)
     fingerprint = hashlib.sha1("\n".join(prints).encode()).hexdigest()[:12]
     _scalar_fns[id(fn)] = (jitted, fingerprint, fn)
     return jitted, fingerprint
@@ -326,8 +338,10 @@ def _flat_tangent(t, shape, n):
 
 
 def jvp(prim, tangents, primals, out, kw):
-    """``prim.jvp``, by its fused kernel where the row allows it and it applies."""
-    if prim.elementwise and type(out) is np.ndarray and NUMBA_ENABLED:
+    """``prim.jvp``, by its fused kernel where the row allows it and it applies (not in
+    strong-zero mode, which the row's NumPy rule serves)."""
+    if prim.elementwise and type(out) is np.ndarray and NUMBA_ENABLED \
+            and not rules.strong_zeros.get():
         fused = elementwise_jvp(prim, tangents, primals, out)
         if fused is not None:
             return fused
@@ -336,7 +350,8 @@ def jvp(prim, tangents, primals, out, kw):
 
 def vjp(prim, i, g, primals, out, kw):
     """``prim.vjp`` for operand ``i``, by its fused kernel where the row allows it."""
-    if prim.elementwise and type(out) is np.ndarray and NUMBA_ENABLED:
+    if prim.elementwise and type(out) is np.ndarray and NUMBA_ENABLED \
+            and not rules.strong_zeros.get():
         fused = elementwise_vjp(prim, i, g, primals, out)
         if fused is not None:
             return fused

@@ -12,9 +12,9 @@ from ..core import Box, dtype_of, shape_of
 from ..core.tree import flatten, unflatten
 from ..cost.model import DEFAULT_CHUNK, FORWARD, REVERSE
 from ..cost.work import Work, size_of, tape_work
-from ..modes.forward import Dual, ForwardTrace
-from ..transforms.common import (argnum_alias, assemble, selected, split_aux, strip,
-                                 strip_tree, wraps)
+from ..modes.forward import Dual, ForwardTrace, forward_pass
+from ..transforms.common import (argnum_alias, assemble, check_function, selected, split_aux,
+                                 strip, strip_tree, with_keywords, wraps)
 from ..transforms.forward import jacfwd
 from ..transforms.reverse import Recording, batched_sweep, jacobian_from, jacrev
 from .machine import machine_model, model_of, settings_var
@@ -40,19 +40,17 @@ class _CountingForwardTrace(ForwardTrace):
         return r
 
 
-def _seeded(f, leaves, rebuild, kk, trace):
-    """f on Duals of ``trace`` seeded with the first kk unit directions of the inputs."""
+def _seeded(f, leaves, rebuild, kk, new_trace):
+    """(f on Duals seeded with the first kk unit directions of the inputs, their trace)."""
     sizes = [size_of(x) for x in leaves]
     eye = np.eye(kk, sum(sizes))
-    boxed, off = [], 0
+    seeds, off = [], 0
     for x, s in zip(leaves, sizes):
-        seed = eye[:, off:off + s].reshape((kk,) + shape_of(x)).astype(dtype_of(x), copy=False)
-        boxed.append(Dual._make(x, seed, trace))
+        seeds.append(eye[:, off:off + s].reshape((kk,) + shape_of(x)).astype(dtype_of(x),
+                                                                            copy=False))
         off += s
-    try:
-        return f(*rebuild(boxed))
-    finally:
-        trace.finish()
+    return forward_pass(new_trace, lambda trace: f(*rebuild(
+        [Dual._make(x, seed, trace) for x, seed in zip(leaves, seeds)])))
 
 
 def _forward_all(f, leaves, rebuild, structure, has_aux, n):
@@ -60,8 +58,7 @@ def _forward_all(f, leaves, rebuild, structure, has_aux, n):
 
     The computation of ``jacfwd`` with one chunk of n directions, on a counting trace.
     """
-    trace = _CountingForwardTrace()
-    out = _seeded(f, leaves, rebuild, n, trace)
+    out, trace = _seeded(f, leaves, rebuild, n, _CountingForwardTrace)
     out, aux = split_aux(out, has_aux)
     oleaves, out_tree = flatten(out)
     jac_leaves, m = [], 0
@@ -83,7 +80,7 @@ def _probe(mode, f, args, argnums, has_aux, prof):
     if mode == FORWARD:
         leaves, rebuild, _ = selected(args, argnums)
         t0 = now()
-        _seeded(f, leaves, rebuild, prof.k, ForwardTrace(batched=True))
+        _seeded(f, leaves, rebuild, prof.k, lambda: ForwardTrace(batched=True))
         return (now() - t0) * prof.n / prof.k
     t0 = now()
     rec = Recording(f, args, argnums, has_aux)
@@ -137,7 +134,9 @@ def auto_jacobian(f, argnums=0, has_aux=False):
     forward = jacfwd(f, argnums, has_aux)
     simple = type(argnums) is int
 
-    def jacfun(*args):
+    def jacfun(*args, **kwargs):
+        if kwargs:      # passed through to f, undifferentiated: a function of its own
+            return auto_jacobian(with_keywords(f, kwargs), argnums, has_aux)(*args)
         # This runs on every call, so the common path is written out inline.
         settings = settings_var.get()
         x = args[argnums] if simple and -len(args) <= argnums < len(args) else None
@@ -284,6 +283,7 @@ def jacobian(f: Callable[..., Any], argnums: int | Sequence[int] = 0, mode: str 
         >>> jac.decision.mode in ("forward", "reverse")
         True
     """
+    check_function(f, "jacobian")
     if mode not in MODES:
         raise ValueError(f"mode must be one of {sorted(MODES)}, got {mode!r}")
     mode = MODES[mode]

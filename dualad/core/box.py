@@ -115,6 +115,20 @@ class Box:
 
     __hash__ = object.__hash__
 
+    # A copy of a traced value is the same value on the same trace: a new box sharing
+    # everything (its slot or tangent too), so the copy carries the derivative. Copying
+    # parameters defensively inside a loss must not cut the derivative.
+    def __copy__(self):
+        new = object.__new__(type(self))
+        for cls in type(self).__mro__:
+            for name in getattr(cls, "__slots__", ()):
+                if hasattr(self, name):
+                    setattr(new, name, getattr(self, name))
+        return new
+
+    def __deepcopy__(self, memo):
+        return self.__copy__()
+
 
 def top_trace(args):
     """The live trace with the highest level among the boxes in ``args`` (or None)."""
@@ -196,6 +210,11 @@ class Primitive:
 
     def jvp(self, tangents, primals, out, kw):
         return self._jvp(tangents, primals, out, **kw)
+
+    def vjp_reads(self, parents):
+        """The operand positions whose values the VJP reads, given which operands are
+        traced (``parents[i]`` not None): all of them, unless the row knows better."""
+        return range(len(parents))
 
     def vjp(self, i, g, primals, out, kw):
         return self._vjp(i, g, primals, out, **kw)

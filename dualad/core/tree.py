@@ -1,6 +1,10 @@
-"""Nested containers (tuples, lists, dicts, namedtuples, None) of arrays: flatten and rebuild."""
+"""Nested containers (tuples, lists, dicts and other mappings, namedtuples, None) of
+arrays: flatten and rebuild. A container is rebuilt as its own type (a defaultdict with
+its default factory, an OrderedDict in its order)."""
 from __future__ import annotations
 
+import collections
+from collections.abc import Mapping
 from typing import Any, Callable
 
 import numpy as np
@@ -38,9 +42,14 @@ def _walk(x, leaves):
         return ("namedtuple", type(x), tuple(_walk(v, leaves) for v in x))
     if isinstance(x, (tuple, list)):
         return (type(x).__name__, tuple(_walk(v, leaves) for v in x))
-    if isinstance(x, dict):
-        keys = sorted(x, key=repr)
-        return ("dict", tuple(keys), tuple(_walk(x[k], leaves) for k in keys))
+    if isinstance(x, Mapping):
+        keys = sorted(x, key=repr)      # leaves in an order that does not depend on history
+        kind = type(x)
+        if kind is dict:
+            return ("dict", tuple(keys), tuple(_walk(x[k], leaves) for k in keys))
+        factory = getattr(x, "default_factory", None)
+        return ("mapping", tuple(keys), tuple(_walk(x[k], leaves) for k in keys),
+                kind, factory, tuple(x))
     leaves.append(x)
     return LEAF
 
@@ -64,7 +73,17 @@ def _build(d, it):
         return tuple(_build(c, it) for c in d[1])
     if tag == "list":
         return [_build(c, it) for c in d[1]]
-    return {k: _build(c, it) for k, c in zip(d[1], d[2])}
+    built = {k: _build(c, it) for k, c in zip(d[1], d[2])}
+    if tag == "dict":
+        return built
+    kind, factory, order = d[3], d[4], d[5]
+    built = {k: built[k] for k in order}
+    if isinstance(kind, type) and issubclass(kind, collections.defaultdict):
+        return kind(factory, built)
+    try:
+        return kind(built)
+    except TypeError:       # a mapping type that cannot be built from a dict
+        return built
 
 
 def tree_map(fn, tree, *rest):

@@ -35,7 +35,8 @@ from numpy.typing import DTypeLike
 
 from ..accel import memory
 from ..core import Box, DualadError, Trace, is_inexact, new_level, primal
-from .reverse import Adjoints, record_from
+from ..rules import all_finite, strong_zero_mode, strong_zeros
+from .reverse import Adjoints, frozen, record_from
 
 __all__ = ["Tensor", "Node", "no_grad", "enable_grad", "is_grad_enabled", "GraphFreedError"]
 
@@ -99,16 +100,40 @@ class _GradMode:
     def _value(self):  # pragma: no cover - each mode defines it
         raise NotImplementedError
 
+    # Written so that a KeyboardInterrupt arriving between any two steps (Ctrl-C is
+    # delivered between bytecodes) never leaves recording switched for good: __enter__
+    # undoes its switch if it does not return (no __exit__ comes then); __exit__ restores
+    # first; and a block whose __exit__ was cut off before it restored anything is
+    # restored when the manager is freed (``_entered`` names the value it still owes).
     def __init__(self):
-        self._tokens = []
+        self._saved = []
+        self._entered = None
 
     def __enter__(self):
-        self._tokens.append(record_from.set(self._value()))
-        return self
+        prev = record_from.get()
+        value = self._value()
+        try:
+            record_from.set(value)
+            self._saved.append(prev)
+            self._entered = (value, prev)
+            return self
+        except BaseException:
+            record_from.set(prev)
+            if self._saved and self._saved[-1] is prev:
+                self._saved.pop()
+            raise
 
     def __exit__(self, *exc):
-        record_from.reset(self._tokens.pop())
+        saved = self._saved
+        record_from.set(saved[-1])
+        saved.pop()
+        self._entered = None
         return False
+
+    def __del__(self):
+        entered = self._entered
+        if entered is not None and record_from.get() == entered[0]:
+            record_from.set(entered[1])
 
     def __call__(self, fn):
         @functools.wraps(fn)
@@ -150,7 +175,8 @@ class enable_grad(_GradMode):
     """
 
     def _value(self):
-        return 0
+        return -new_level()     # records everything (levels are >= 0); unique to this
+                                # block, so a late restore never mistakes another's value
 
 
 # ------------------------------------------------------------------------------------
@@ -217,7 +243,9 @@ class TensorTrace(Trace):
                 parents.append(None)
         out = prim(*primals, **kw)
         if tracked and is_grad_enabled() and is_inexact(out):
-            return Tensor._make(out, Node(prim, kw, tuple(primals), out, tuple(parents)))
+            parents = tuple(parents)
+            primals, kw = frozen(prim, tuple(primals), parents, kw)
+            return Tensor._make(out, Node(prim, kw, primals, out, parents))
         return Tensor._make(out, None)
 
 
@@ -246,16 +274,25 @@ def _sweep(root, seed, retain_graph):
                 stack.append(p)
     nodes.sort(key=lambda n: n.seq, reverse=True)
 
+    adj = _pull_all(nodes, root, seed)
+    if not all_finite(adj.sums.values()) and not strong_zeros.get():
+        with strong_zero_mode():     # a zero cotangent times an inf partial: 0, not NaN
+            adj = _pull_all(nodes, root, seed)
+    if not retain_graph:
+        for n in nodes:
+            n.primals = n.out = None
+    return list(adj.sums.items())
+
+
+def _pull_all(nodes, root, seed):
+    """The leaves' adjoints: ``nodes`` (newest first) pulled from ``root``'s ``seed``."""
     adj = Adjoints()   # keyed by Node, and by leaf Tensor for the leaves' gradients
     adj.add(root, seed)
     for n in nodes:
         g = adj.take(n)
         if g is not None:
             adj.pull(n, g)   # the reverse-mode step, shared with the tape's sweep
-    if not retain_graph:
-        for n in nodes:
-            n.primals = n.out = None
-    return list(adj.sums.items())
+    return adj
 
 
 # ------------------------------------------------------------------------------------

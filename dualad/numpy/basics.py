@@ -106,7 +106,20 @@ def concatenate(arrays, axis=0, out=None, dtype=None, casting="same_kind"):
     arrays = list(arrays)
     if axis is None:
         arrays, axis = [ravel(x) for x in arrays], 0
-    return P.concatenate(*arrays, axis=axis)
+    return _as_dtype(P.concatenate(*arrays, axis=axis), arrays, dtype, casting)
+
+
+def _as_dtype(joined, arrays, dtype, casting):
+    """``joined`` in the ``dtype=`` of a joining function, refused as NumPy refuses a
+    cast that ``casting`` does not allow."""
+    if dtype is None:
+        return joined
+    dtype = np.dtype(dtype)
+    have = np.result_type(*[dtype_of(a) for a in arrays])
+    if not np.can_cast(have, dtype, casting=casting):
+        raise TypeError(f"Cannot cast array data from {have!r} to {dtype!r} according to "
+                        f"the rule {casting!r}")
+    return joined if dtype_of(joined) == dtype else astype(joined, dtype)
 
 
 @implements(np.stack)
@@ -115,7 +128,8 @@ def stack(arrays, axis=0, out=None, dtype=None, casting="same_kind"):
     arrays = list(arrays)
     if not arrays:
         raise ValueError("need at least one array to stack")
-    return concatenate([expand_dims(x, axis) for x in arrays], axis=axis)
+    return concatenate([expand_dims(x, axis) for x in arrays], axis=axis, dtype=dtype,
+                       casting=casting)
 
 
 @implements(np.where)

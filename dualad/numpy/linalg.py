@@ -558,13 +558,44 @@ def _trace_last(x):
 
 def _det_jvp(tangents, primals, out):
     a = primals[0]
+    if _any_zero(out):      # singular: tr(adj(a) da), adj from the cofactors
+        t = tangents[0]
+        return P.sum_(P.sum_(_cofactors(a) * t, axis=(ndim_of(t) - 1,)),
+                      axis=(ndim_of(t) - 2,))
     return out * _trace_last(solve_prim(a, tangents[0]))
 
 
 def _det_vjp(i, g, primals, out):
     a = primals[0]
     s = shape_of(out)
+    if _any_zero(out):      # singular: the cofactor matrix (adj(a)^T), as JAX gives it
+        return P.reshape(g, shape=s + (1, 1)) * _cofactors(a)
     return P.reshape(g * out, shape=s + (1, 1)) * _T(inv_prim(a))
+
+
+def _any_zero(out):
+    return not np.all(primal(out))
+
+
+def _cofactors(a):
+    """The cofactor matrix of (a stack of) square matrices, adj(a)^T, from the
+    determinants of the minors: defined for singular matrices too (det(a) inv(a) is
+    not), and differentiable again by the det rule (its minors may be singular too)."""
+    n = shape_of(a)[-1]
+    if n == 1:
+        return P.broadcast_to(np.ones((1, 1), dtype_of(a)), shape=shape_of(a))
+    rows = []
+    for i in range(n):
+        keep_i = np.array([k for k in range(n) if k != i])
+        without_row = P.getitem(a, idx=(Ellipsis, keep_i, slice(None)))
+        row = []
+        for j in range(n):
+            keep_j = np.array([k for k in range(n) if k != j])
+            minor = P.getitem(without_row, idx=(Ellipsis, slice(None), keep_j))
+            d = det_prim(minor)
+            row.append(d if (i + j) % 2 == 0 else -d)
+        rows.append(stack(row, axis=-1))
+    return stack(rows, axis=-2)
 
 
 det_prim = P.register(P.Primitive("det", np.linalg.det, _det_jvp, _det_vjp,

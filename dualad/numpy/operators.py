@@ -11,7 +11,8 @@ on floats inline.
 import numpy as np
 
 from .. import rules as P
-from ..core import Box, ConcretizationError, InPlaceError, dtype_of, primal
+from ..core import (Box, ConcretizationError, InPlaceError, NotDifferentiableError, dtype_of,
+                    primal)
 from ..modes.reverse import Tracer, fastops
 from . import registry
 from .basics import astype, dot, matmul, mean, ravel, reshape, squeeze, sum, swapaxes, transpose
@@ -54,7 +55,11 @@ def _install_operators():
     B.__rmatmul__ = lambda s, o: matmul(o, s)
     B.__neg__ = lambda s: P.negative(s)
     B.__pos__ = lambda s: s
+    # piecewise constant: no derivative flows (the remainder of divmod carries one)
     B.__floordiv__ = lambda s, o: np.floor_divide(primal(s), primal(o))
+    B.__rfloordiv__ = lambda s, o: np.floor_divide(primal(o), primal(s))
+    B.__divmod__ = lambda s, o: (np.floor_divide(primal(s), primal(o)), np.remainder(s, o))
+    B.__rdivmod__ = lambda s, o: (np.floor_divide(primal(o), primal(s)), np.remainder(o, s))
     B.__lt__ = _compare(np.less)
     B.__le__ = _compare(np.less_equal)
     B.__gt__ = _compare(np.greater)
@@ -71,6 +76,9 @@ def _install_operators():
     B.item = _refuse(".item()")
     B.tolist = _refuse(".tolist()")
     B.T = property(lambda s: transpose(s))
+    B.mT = property(lambda s: swapaxes(s, -1, -2))
+    B.flat = property(lambda s: ravel(s))      # indexing and iterating a flat copy
+    B.view = _view
     B.reshape = lambda s, *shape, order="C": reshape(
         s, shape[0] if len(shape) == 1 else shape, order=order)
     B.ravel = ravel
@@ -84,6 +92,17 @@ def _install_operators():
     B.astype = astype
     B.swapaxes = swapaxes
 
+
+
+def _view(self, dtype=None, type=None):
+    """x.view(): the same traced value (a view of a value that is never written in place
+    is the value). Reinterpreting its bytes as another dtype has no derivative."""
+    if (dtype is None or np.dtype(dtype) == dtype_of(self)) and type is None:
+        return self
+    raise NotDifferentiableError(
+        f"x.view({dtype!r})", "Reinterpreting the bytes of a traced value has no "
+        "derivative; use x.astype(dtype) to convert the values, or dualad.primal(x).view()"
+        " if no derivative should flow.")
 
 
 def _method(fn):

@@ -143,12 +143,13 @@ def rollaxis(a, axis, start=0):
 @implements(np.hstack)
 def hstack(tup, *, dtype=None, casting="same_kind"):
     arrs = [_atleast(a, 1) for a in tup]
-    return concatenate(arrs, axis=0 if ndim_of(arrs[0]) == 1 else 1)
+    return concatenate(arrs, axis=0 if ndim_of(arrs[0]) == 1 else 1, dtype=dtype,
+                       casting=casting)
 
 
 @implements(np.vstack, np.row_stack)
 def vstack(tup, *, dtype=None, casting="same_kind"):
-    return concatenate([_atleast(a, 2) for a in tup], axis=0)
+    return concatenate([_atleast(a, 2) for a in tup], axis=0, dtype=dtype, casting=casting)
 
 
 @implements(np.dstack)

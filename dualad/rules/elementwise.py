@@ -9,6 +9,8 @@ whose fast path inlines its partials (``fast``), the domain the tests draw from 
 convention at a kink. Rules use primitives and operators only, so outer traces
 differentiate them too.
 """
+import contextlib
+import contextvars
 import dis
 import inspect
 import math
@@ -17,7 +19,7 @@ import sys
 
 import numpy as np
 
-from ..core import Primitive, dtype_of, ndim_of, primal, register, shape_of
+from ..core import Box, Primitive, dtype_of, ndim_of, primal, register, shape_of
 from .structural import align, broadcast_to, project, unbroadcast
 
 # ------------------------------------------------------------------------------------
@@ -52,6 +54,14 @@ class Elementwise(Primitive):
         # which of (*operands, out) each partial reads: what the tape must keep
         self.reads = tuple(frozenset() if d is None else arguments_read(d, self.nin + 1)
                            for d in partials)
+
+    def vjp_reads(self, parents):
+        need = set()
+        for i, p in enumerate(parents):
+            if p is not None:
+                need |= self.reads[i]
+        need.discard(self.nin)      # the output: the tape's own value
+        return need
 
     def residuals(self, primals, out, parents):
         """(primals, out) as the tape keeps them for the VJP: large arrays that no partial
@@ -110,7 +120,7 @@ class Elementwise(Primitive):
         d = self.partial(i, primals, out)
         if type(d) is np.ndarray and type(g) is np.ndarray and d.shape == g.shape \
                 and d.base is None and d.flags.writeable and sys.getrefcount(d) == 2 \
-                and np.result_type(d, g) == d.dtype:
+                and np.result_type(d, g) == d.dtype and not strong_zeros.get():
             # the partial is a fresh temporary nobody else holds (not a primal, not out):
             # multiply into it instead of allocating the product (memory traffic decides
             # the speed of large arrays)
@@ -199,7 +209,76 @@ def scale(t, d):
             return t
         if d == -1.0:
             return np.negative(t) if type(t) is np.ndarray else negative(t)
-    return t * d
+    return times(t, d)
+
+
+# ------------------------------------------------------------------------------------
+# Strong zeros: an exactly-zero tangent or cotangent contributes exactly zero, even where
+# the partial it meets is inf or NaN (the branch not taken by np.where(x > 0, sqrt(x), 0)
+# at x <= 0, d/dy x**y at x < 0 in the direction of x only). IEEE gives 0 * inf = NaN.
+#
+# The common path pays nothing: a derivative (the result of a sweep, the output tangents
+# of a forward pass) that comes out all finite cannot have met such a product, since the
+# NaN it makes flows on to the result unless a select or an index drops it, and then it
+# did not matter. Only a result with a non-finite value is computed again, in strong-zero
+# mode (``strong_zero_mode``), where every tangent/cotangent times partial (the NumPy
+# rule here, the scalar tape's sweep) zeroes the products whose first factor is 0.
+# ------------------------------------------------------------------------------------
+strong_zeros = contextvars.ContextVar("dualad_strong_zeros", default=False)
+
+
+@contextlib.contextmanager
+def strong_zero_mode():
+    """Within: zero tangents and cotangents stay exactly zero (0 * inf = 0)."""
+    token = strong_zeros.set(True)
+    try:
+        yield
+    finally:
+        strong_zeros.reset(token)
+
+
+def times(t, d):
+    """A tangent or cotangent ``t`` times a partial ``d``; in strong-zero mode, 0 where
+    ``t`` is 0 whatever ``d`` is."""
+    if not strong_zeros.get():
+        return t * d
+    return strong_multiply(t, d)
+
+
+def _strong_times(t, d):
+    with np.errstate(invalid="ignore"):     # 0 * inf, replaced below
+        r = t * d
+    if type(r) is np.ndarray:
+        if not np.isfinite(d).all():
+            r = np.where(t == 0, np.zeros((), r.dtype), r)
+        return r
+    if t == 0 and not np.isfinite(r):
+        return type(r)(0.0) if type(r) is not float and isinstance(r, np.generic) else 0.0
+    return r
+
+
+def all_finite(values):
+    """Whether every value in ``values`` (arrays, scalars, boxes, None) is finite; a
+    Dual's tangents are looked at too (the rows of a batched sweep, a forward pass)."""
+    for v in values:
+        if type(v) is np.ndarray:       # the common case first
+            if v.dtype.kind in "fc" and not np.isfinite(v).all():
+                return False
+            continue
+        while isinstance(v, Box):
+            t = getattr(v, "_t", None)
+            if t is not None and not all_finite((t,)):
+                return False
+            v = v.value
+        if v is None:
+            continue
+        if type(v) is float:
+            if not math.isfinite(v):
+                return False
+        elif isinstance(v, (np.ndarray, np.generic, complex)):
+            if not np.isfinite(v).all():
+                return False
+    return True
 
 
 def _elementwise(name, impl, *partials, **row):
@@ -250,6 +329,29 @@ subtract = _elementwise("subtract", np.subtract, ONE, MINUS_ONE,
                         scalar=operator.sub, fast=('sub', 'x - y'))
 multiply = _elementwise("multiply", np.multiply, expression("y"), expression("x"),
                         scalar=operator.mul, fused_jvp=1, fast=('mul', 'x * y'))
+class _StrongTimes(Elementwise):
+    """t * d with t a tangent or cotangent: 0 where t is 0, whatever d is. Its own
+    derivative keeps that: where t is 0 (a branch not taken: 0 all around), t * d' is 0
+    even where d' is inf or NaN."""
+
+    def jvp(self, tangents, primals, out, kw):
+        (x, y), (tx, ty), nd = primals, tangents, ndim_of(out)
+        terms = []
+        if tx is not None:
+            terms.append(strong_multiply(align(tx, ndim_of(x), nd), y))
+        if ty is not None:
+            terms.append(strong_multiply(x, align(ty, ndim_of(y), nd)))
+        if not terms:
+            return None
+        total = terms[0] if len(terms) == 1 else terms[0] + terms[1]
+        want = (shape_of(total)[0],) + shape_of(out)
+        return total if shape_of(total) == want else broadcast_to(total, shape=want)
+
+
+strong_multiply = register(_StrongTimes(
+    "strong_multiply", _strong_times, (expression("y"), expression("x")),
+    kink="0 where x is 0, whatever y is (strong zeros: a zero tangent or cotangent "
+         "times an inf or NaN partial)"))
 divide = _elementwise("divide", np.true_divide, expression("1.0 / y"), expression("-o / y"),
                       domain="nonzero_y",
                       scalar=operator.truediv, fused_jvp=1, fused_vjp=True, fast=('truediv', 'x / y'))
@@ -259,7 +361,20 @@ def _power_base(x, y, out):
         return 2.0 * x
     if type(x) is float:    # Python's float ** is complex for a negative base: NumPy's nan
         x = np.float64(x)
-    return y * x ** (y - 1)
+    return _exact_at_zero_exponent(y, lambda: y * x ** (y - 1))
+
+
+def _exact_at_zero_exponent(y, general):
+    """d/dx x**y = y x**(y-1), with the exact 0 where a constant exponent y is 0: x**0 is
+    1 everywhere, while y x**(y-1) is 0 * inf = NaN at x = 0. (x**1 at second order,
+    polynomials sum(c * x**k), np.vander and x[:, None] ** np.arange(k) meet it.) A
+    traced exponent keeps the general expression, whose derivative in y is needed."""
+    if type(y) in (int, float) or isinstance(y, np.generic):
+        return 0.0 if y == 0 else general()
+    d = general()
+    if type(y) is np.ndarray and (y == 0).any():
+        d = where(y == 0, 0.0, d)
+    return d
 
 
 power = _elementwise("power", np.power, _power_base, _safe_log_base, domain="positive_x",
@@ -277,15 +392,16 @@ tan = _elementwise("tan", np.tan, lambda x, o: 1.0 + o * o, domain="tan",
                    scalar=math.tan, fused_jvp=1, fused_vjp=True)
 exp = _elementwise("exp", np.exp, lambda x, o: o,
                    scalar=math.exp, fused_jvp=8, fused_vjp=True)
-log = _elementwise("log", np.log, lambda x, o: 1.0 / x, domain="positive",
+# (x + 0.0) turns -0.0 into +0.0: log(-0.0) is log(0), whose slope is +inf, not -inf
+log = _elementwise("log", np.log, lambda x, o: 1.0 / (x + 0.0), domain="positive",
                    scalar=math.log, fused_jvp=1, fused_vjp=True)
 log1p = _elementwise("log1p", np.log1p, lambda x, o: 1.0 / (1.0 + x), domain="gt_minus_one",
                      scalar=math.log1p, fused_jvp=1, fused_vjp=True)
 expm1 = _elementwise("expm1", np.expm1, lambda x, o: o + 1.0,
                      scalar=math.expm1, fused_jvp=8, fused_vjp=True)
-sqrt = _elementwise("sqrt", np.sqrt, lambda x, o: 0.5 / o, domain="positive",
+sqrt = _elementwise("sqrt", np.sqrt, lambda x, o: 0.5 / (o + 0.0), domain="positive",
                     kink="d/dx at 0 is +inf (the one-sided derivative; a zero tangent or "
-                         "cotangent times it is NaN, as in JAX)",
+                         "cotangent times it is 0: strong zeros)",
                     scalar=math.sqrt, fused_jvp=1, fused_vjp=True)
 tanh = _elementwise("tanh", np.tanh, lambda x, o: 1.0 - o * o,
                     scalar=math.tanh, fused_jvp=1, fused_vjp=True)
@@ -375,7 +491,7 @@ def _fmin_partial(x, y, out):
 
 
 def _float_power_base(x, y, out):
-    return y * float_power(x, y - 1.0)
+    return _exact_at_zero_exponent(y, lambda: y * float_power(x, y - 1.0))
 
 
 def _float_power_exponent(x, y, out):
@@ -420,18 +536,23 @@ arctanh = _elementwise("arctanh", np.arctanh, lambda x, o: 1.0 / (1.0 - x * x),
                        scalar=math.atanh, fused_jvp=1, fused_vjp=True)
 exp2 = _elementwise("exp2", np.exp2, lambda x, o: o * _LN2,
                     scalar=getattr(math, "exp2", None), fused_jvp=1, fused_vjp=True)
-log2 = _elementwise("log2", np.log2, lambda x, o: 1.0 / (x * _LN2), domain="positive",
+log2 = _elementwise("log2", np.log2, lambda x, o: 1.0 / ((x + 0.0) * _LN2), domain="positive",
                     scalar=math.log2, fused_jvp=1, fused_vjp=True)
-log10 = _elementwise("log10", np.log10, lambda x, o: 1.0 / (x * _LN10), domain="positive",
+log10 = _elementwise("log10", np.log10, lambda x, o: 1.0 / ((x + 0.0) * _LN10),
+                     domain="positive",
                      scalar=math.log10, fused_jvp=1, fused_vjp=True)
-logaddexp = _elementwise("logaddexp", np.logaddexp, lambda x, y, o: exp(x - o),
-                         lambda x, y, o: exp(y - o),
+# d/dx log(e^x + e^y) = 1 / (1 + e^(y - x)): also right at x = +inf (exp(x - o) is
+# exp(inf - inf) = NaN there)
+logaddexp = _elementwise("logaddexp", np.logaddexp, lambda x, y, o: 1.0 / (1.0 + exp(y - x)),
+                         lambda x, y, o: 1.0 / (1.0 + exp(x - y)),
                          fused_jvp=8)
-logaddexp2 = _elementwise("logaddexp2", np.logaddexp2, lambda x, y, o: exp2(x - o),
-                          lambda x, y, o: exp2(y - o),
+logaddexp2 = _elementwise("logaddexp2", np.logaddexp2,
+                          lambda x, y, o: 1.0 / (1.0 + exp2(y - x)),
+                          lambda x, y, o: 1.0 / (1.0 + exp2(x - y)),
                           fused_jvp=8)
 cbrt = _elementwise("cbrt", np.cbrt, lambda x, o: 1.0 / (3.0 * o * o), domain="nonzero",
-                    kink="d/dx at 0 is +inf (a zero tangent or cotangent times it is NaN)",
+                    kink="d/dx at 0 is +inf (a zero tangent or cotangent times it is 0: "
+                         "strong zeros)",
                     scalar=getattr(math, "cbrt", None), fused_jvp=1, fused_vjp=True)
 square = _elementwise("square", np.square, lambda x, o: 2.0 * x,
                       fused_jvp=8, fused_vjp=True)

@@ -292,6 +292,7 @@ def _concat_vjp(i, g, primals, out, axis=0):
 
 concatenate = register(Primitive("concatenate", _concat_impl, _concat_jvp, _concat_vjp,
                                  depends="gather"))
+concatenate.vjp_reads = lambda parents: ()     # linear: its VJP reads shapes, not values
 
 
 # --- matrix product: operands both at least 2-D, or a vector and a vector or matrix ------

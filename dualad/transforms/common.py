@@ -60,15 +60,41 @@ def check_holomorphic(name, leaves, what):
 
 
 def normalize_argnums(argnums, nargs):
+    """(whether one argument was asked for, the argument positions as non-negative ints).
+    A position may repeat: each entry then gets the derivative of that argument."""
     if type(argnums) is int and 0 <= argnums < nargs:
         return True, (argnums,)
-    single = isinstance(argnums, int)
-    nums = (argnums,) if single else tuple(argnums)
+    single = isinstance(argnums, (int, np.integer)) and not isinstance(argnums, bool)
+    if single:
+        nums = (argnums,)
+    elif isinstance(argnums, (tuple, list)):
+        nums = tuple(argnums)
+    else:
+        raise TypeError(f"argnums must be an int or a tuple of ints, got "
+                        f"{type(argnums).__name__} {argnums!r}")
     for a in nums:
-        if not isinstance(a, int) or not -nargs <= a < nargs:
+        if isinstance(a, bool) or not isinstance(a, (int, np.integer)):
+            raise TypeError(f"argnums must be an int or a tuple of ints, got {argnums!r} "
+                            f"(an entry of type {type(a).__name__})")
+        if not -nargs <= a < nargs:
             raise ValueError(f"argnums={argnums!r} is out of range for a function called "
                              f"with {nargs} positional argument(s)")
-    return single, tuple(a % nargs for a in nums)
+    return single, tuple(int(a) % nargs for a in nums)
+
+
+def check_function(f, transform):
+    """Refuse a transform of something that cannot be called, with the transform's name."""
+    if not callable(f):
+        raise TypeError(f"{transform}(f) expects a function as f, got "
+                        f"{type(f).__name__} {f!r:.60}; call it as {transform}(f)(x).")
+
+
+def with_keywords(f, kwargs):
+    """f with the keyword arguments of a transformed call bound: they pass through to f
+    undifferentiated (as in JAX); only positional arguments are inputs."""
+    if not kwargs:
+        return f
+    return lambda *args: f(*args, **kwargs)
 
 
 def of_chosen(f, args, argnums, kwargs=None):
@@ -87,10 +113,14 @@ def of_chosen(f, args, argnums, kwargs=None):
 
 
 def selected(args, argnums):
-    """(leaves of the differentiated arguments, a function rebuilding the args from leaves)."""
+    """(leaves of the differentiated arguments, a function rebuilding the args from leaves,
+    a function putting per-leaf results into the structure of the chosen arguments)."""
     single, nums = normalize_argnums(argnums, len(args))
+    # A repeated position is one input: it is flattened once and its derivative given to
+    # each entry that names it.
+    uniq = tuple(dict.fromkeys(nums))
     # One argument is flattened on its own (a bare array is then one leaf, no walk).
-    leaves, treedef = flatten(args[nums[0]] if single else tuple(args[i] for i in nums))
+    leaves, treedef = flatten(args[nums[0]] if single else tuple(args[i] for i in uniq))
     leaves = [as_input(x) for x in leaves]
 
     def rebuild(new_leaves):
@@ -99,12 +129,15 @@ def selected(args, argnums):
         if single:
             out[nums[0]] = chosen
         else:
-            for i, v in zip(nums, chosen):
+            for i, v in zip(uniq, chosen):
                 out[i] = v
         return tuple(out)
 
     def structure(per_leaf):
-        return unflatten(treedef, per_leaf)
+        tree = unflatten(treedef, per_leaf)
+        if single or uniq == nums:
+            return tree
+        return tuple(tree[uniq.index(i)] for i in nums)
 
     return leaves, rebuild, structure
 

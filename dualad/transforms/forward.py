@@ -9,9 +9,9 @@ import numpy as np
 from ..core import Box, as_input, dtype_of, primal, shape_of
 from ..core.tree import flatten, unflatten
 from ..cost import DEFAULT_CHUNK
-from ..modes.forward import Dual, ForwardTrace
-from .common import (argnum_alias, assemble, cat, check_holomorphic, concrete, like,
-                     selected, split_aux, strip, strip_tree, wraps)
+from ..modes.forward import Dual, ForwardTrace, forward_pass, with_direction_axis
+from .common import (argnum_alias, assemble, cat, check_function, check_holomorphic, concrete,
+                     like, selected, split_aux, strip, strip_tree, with_keywords, wraps)
 
 
 def jvp(f: Callable[..., Any], primals: Sequence[Any], tangents: Sequence[Any],
@@ -42,12 +42,12 @@ def jvp(f: Callable[..., Any], primals: Sequence[Any], tangents: Sequence[Any],
     """
     if not isinstance(primals, (tuple, list)) or not isinstance(tangents, (tuple, list)):
         raise TypeError("jvp expects primals and tangents as tuples: jvp(f, (x,), (v,))")
+    check_function(f, "jvp")
     pleaves, pdef = flatten(tuple(primals))
     tleaves, tdef = flatten(tuple(tangents))
     if pdef != tdef:
         raise ValueError("primals and tangents must have the same structure")
-    trace = ForwardTrace(batched=False)
-    boxed = []
+    pairs = []
     for p, t in zip(pleaves, tleaves):
         p = as_input(p)
         t = np.asarray(primal(t)) if not isinstance(t, Box) else t
@@ -55,11 +55,10 @@ def jvp(f: Callable[..., Any], primals: Sequence[Any], tangents: Sequence[Any],
             raise ValueError(f"tangent shape {shape_of(t)} differs from primal shape "
                              f"{shape_of(p)}")
         t = t.astype(dtype_of(p)) if not isinstance(t, Box) else t
-        boxed.append(Dual._make(p, t[None], trace))
-    try:
-        out = f(*unflatten(pdef, boxed))
-    finally:
-        trace.finish()
+        pairs.append((p, with_direction_axis(t)))
+    out, trace = forward_pass(
+        lambda: ForwardTrace(batched=False),
+        lambda trace: f(*unflatten(pdef, [Dual._make(p, t, trace) for p, t in pairs])))
     out, aux = split_aux(out, has_aux)
     oleaves, odef = flatten(out)
     vals = [concrete(strip(trace, o)) for o in oleaves]
@@ -74,16 +73,14 @@ def _directions(f, leaves, rebuild, sizes, seed):
     input leaves: (f's output, a function giving the (k,) + shape tangents of output
     leaves, the finished trace)."""
     k = seed.shape[0]
-    trace = ForwardTrace(batched=True)
-    boxed, off = [], 0
+    seeds, off = [], 0
     for x, s in zip(leaves, sizes):
-        t = seed[:, off:off + s].reshape((k,) + shape_of(x)).astype(dtype_of(x), copy=False)
-        boxed.append(Dual._make(x, t, trace))
+        seeds.append(seed[:, off:off + s].reshape((k,) + shape_of(x)).astype(dtype_of(x),
+                                                                          copy=False))
         off += s
-    try:
-        out = f(*rebuild(boxed))
-    finally:
-        trace.finish()
+    out, trace = forward_pass(
+        lambda: ForwardTrace(batched=True),
+        lambda trace: f(*rebuild([Dual._make(x, t, trace) for x, t in zip(leaves, seeds)])))
 
     def tangents(oleaves):
         return [o._t if isinstance(o, Box) and o._trace is trace
@@ -131,7 +128,10 @@ def jacfwd(f: Callable[..., Any], argnums: int | Sequence[int] = 0, has_aux: boo
         array([[2., 0.],
                [0., 4.]])
     """
-    def jacfun(*args):
+    check_function(f, "jacfwd")
+
+    def jacfun(*args, **kwargs):
+        fk = with_keywords(f, kwargs)
         leaves, rebuild, structure = selected(args, argnums)
         if holomorphic:
             check_holomorphic("jacfwd", leaves, "inputs")
@@ -144,7 +144,7 @@ def jacfwd(f: Callable[..., Any], argnums: int | Sequence[int] = 0, has_aux: boo
             kk = min(k, n - start) if n else 0
             eye = np.zeros((kk, n))
             eye[np.arange(kk), start + np.arange(kk)] = 1.0
-            out, tangents, trace = _directions(f, leaves, rebuild, sizes, eye)
+            out, tangents, trace = _directions(fk, leaves, rebuild, sizes, eye)
             out, aux = split_aux(out, has_aux)
             oleaves, out_tree = flatten(out)
             chunks.append(tangents(oleaves))

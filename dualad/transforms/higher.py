@@ -6,7 +6,7 @@ from typing import Any, Callable, Sequence
 
 from ..core import primal
 from ..core.tree import flatten, unflatten
-from .common import argnum_alias, of_chosen, wraps
+from .common import argnum_alias, check_function, of_chosen, wraps
 from .forward import jacfwd, jvp
 from .reverse import grad, jacrev
 
@@ -35,6 +35,7 @@ def hessian(f: Callable[..., Any], argnums: int | Sequence[int] = 0,
         array([[ 6.,  0.],
                [ 0., 12.]])
     """
+    check_function(f, "hessian")
     return jacfwd(jacrev(f, argnums, holomorphic=holomorphic), argnums,
                   holomorphic=holomorphic)
 
@@ -61,6 +62,7 @@ def hvp(f: Callable[..., Any], primals: Sequence[Any], tangents: Sequence[Any]) 
         >>> ad.hvp(lambda x: np.sum(x ** 3), (x,), (v,))
         array([6., 0.])
     """
+    check_function(f, "hvp")
     primals, tangents = tuple(primals), tuple(tangents)
     argnums = 0 if len(primals) == 1 else tuple(range(len(primals)))
     return jvp(grad(f, argnums), primals, tangents)[1]

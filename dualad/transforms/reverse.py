@@ -13,12 +13,12 @@ from typing import Any, Callable, Sequence
 import numpy as np
 
 from ..core import Box, dtype_of, shape_of
-from ..core.tree import flatten, unflatten
+from ..core.tree import flatten, tree_map, unflatten
 from ..cost import Work, sweep_rows
 from ..modes.forward import Dual, ForwardTrace
 from ..modes.reverse import ReverseTrace, sweep
-from .common import (argnum_alias, cat, check_holomorphic, concrete, like, selected,
-                     split_aux, strip, strip_tree, wraps)
+from .common import (argnum_alias, cat, check_function, check_holomorphic, concrete, like,
+                     selected, split_aux, strip, strip_tree, with_keywords, wraps)
 
 
 class Recording:
@@ -88,6 +88,10 @@ def vjp(f: Callable[..., Any], *primals: Any, has_aux: bool = False) -> tuple[An
         >>> out, vjp_fn(1.0)
         (6.0, (3.0, 2.0))
     """
+    check_function(f, "vjp")
+    # The pullback may be called after the caller has written into its inputs: the tape
+    # reads copies of them (a read-only array is kept as it is).
+    primals = tuple(tree_map(_own, p) for p in primals)
     rec = Recording(f, primals, tuple(range(len(primals))), has_aux)
 
     def vjp_fn(ct):
@@ -106,6 +110,10 @@ def vjp(f: Callable[..., Any], *primals: Any, has_aux: bool = False) -> tuple[An
 
     out = rec.output()
     return (out, vjp_fn, rec.aux) if has_aux else (out, vjp_fn)
+
+
+def _own(x):
+    return x.copy() if type(x) is np.ndarray and x.flags.writeable else x
 
 
 @argnum_alias
@@ -134,8 +142,10 @@ def value_and_grad(f: Callable[..., Any], argnums: int | Sequence[int] = 0,
         >>> value, g
         (5.0, array([2., 4.]))
     """
-    def vg(*args):
-        rec = Recording(f, args, argnums, has_aux)
+    check_function(f, "value_and_grad")
+
+    def vg(*args, **kwargs):
+        rec = Recording(with_keywords(f, kwargs), args, argnums, has_aux)
         if len(rec.values) != 1:
             raise TypeError("grad requires f to return a single scalar, not a container; "
                             "use jacobian or vjp for several outputs")
@@ -215,10 +225,11 @@ def grad(f: Callable[..., Any], argnums: int | Sequence[int] = 0,
         >>> ad.grad(lambda x, y: x * y, argnums=(0, 1))(2.0, 3.0)
         (3.0, 2.0)
     """
+    check_function(f, "grad")
     vg = value_and_grad(f, argnums, has_aux, holomorphic)
 
-    def g(*args):
-        res = vg(*args)
+    def g(*args, **kwargs):
+        res = vg(*args, **kwargs)
         if has_aux:
             (_, aux), grads = res
             return grads, aux
@@ -254,8 +265,10 @@ def jacrev(f: Callable[..., Any], argnums: int | Sequence[int] = 0,
         array([[3., 2.],
                [1., 1.]])
     """
-    def jacfun(*args):
-        rec = Recording(f, args, argnums, has_aux)
+    check_function(f, "jacrev")
+
+    def jacfun(*args, **kwargs):
+        rec = Recording(with_keywords(f, kwargs), args, argnums, has_aux)
         if holomorphic:
             check_holomorphic("jacrev", rec.leaves, "inputs")
             check_holomorphic("jacrev", rec.values, "outputs")

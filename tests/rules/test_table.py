@@ -195,6 +195,7 @@ KINKS = {
     "i0e": None,          # scipy.special rows: domain "nonzero" keeps away from |x|'s kink
     "i1e": None,
     "gammasgn": None,     # its domain (x > 0) has no jump
+    "strong_multiply": None,  # drawn operands are never exactly 0: it is multiply there
 }
 
 
@@ -985,6 +986,8 @@ KINK_CONVENTIONS = {
     "power": [((0.0, 2.5), [0.0, 0.0])],
     "float_power": [((0.0, 2.5), [0.0, 0.0])],
     "hypot": [((0.0, 0.0), [0.0, 0.0])],
+    # a tangent or cotangent (x) times a partial (y): 0 where x is 0
+    "strong_multiply": [((0.0, np.inf), [np.inf, 0.0]), ((2.0, 3.0), [3.0, 2.0])],
     # at a jump: the derivative of the piece NumPy's result lies on
     "remainder": [((3.0, 1.5), [1.0, -2.0]), ((-3.0, 1.5), [1.0, 2.0])],
     "fmod": [((3.0, 1.5), [1.0, -2.0]), ((-3.0, 1.5), [1.0, 2.0])],

@@ -11,7 +11,7 @@ import numpy as np
 
 from ...accel import kernels, tape_kernel
 from ...core import Box, dtype_of, shape_of
-from ...rules import getitem, scatter_add
+from ...rules import all_finite, getitem, scatter_add, strong_zero_mode, strong_zeros, times
 from .tape import ELEMENT, GENERIC, LEAF
 
 _F64 = np.float64
@@ -142,8 +142,18 @@ FAST_SWEEP_MIN_SCALARS = 32
 def sweep(trace, seeds, wanted):
     """Adjoints of the slots ``wanted`` given output cotangents ``seeds`` ({slot: g}).
 
-    None marks a slot that no seeded output depends on.
+    None marks a slot that no seeded output depends on. A result with a non-finite value
+    is swept again with strong zeros (``rules.strong_zero_mode``): the sweep is
+    side-effect free, so the common, finite case pays nothing for them.
     """
+    adj = _sweep_once(trace, seeds, wanted)
+    if strong_zeros.get() or all_finite(adj):
+        return adj
+    with strong_zero_mode():
+        return _sweep_once(trace, seeds, wanted)
+
+
+def _sweep_once(trace, seeds, wanted):
     generic = trace.generic
     if len(trace) == len(generic) + trace.leaves:
         return _sweep_generic(generic, seeds, wanted)
@@ -216,9 +226,9 @@ def _sweep_reference(trace, seeds, wanted):
         if b[i] == ELEMENT:
             eadj[ai] = _add(eadj.get(ai), g)
             continue
-        adj.add(ai, g * da[i])
+        adj.add(ai, times(g, da[i]))
         if b[i] >= 0:
-            adj.add(b[i], g * db[i])
+            adj.add(b[i], times(g, db[i]))
     return [take(s) for s in wanted]
 
 
@@ -245,10 +255,11 @@ def _sweep_fast(trace, seeds, wanted, kernel):
     for slot, g in seeds.items():
         adj.add(slot, g)
     kinds = trace.a
+    strong = strong_zeros.get()
     i = n - 1
     while i >= 0:
         if kinds[i] != GENERIC:
-            i = kernel(a, b, da, db, sadj, has, eadj, i)
+            i = kernel(a, b, da, db, sadj, has, eadj, i, strong)
         if i < 0:
             break
         g = take(i)

@@ -163,6 +163,7 @@ class ReverseTrace(Trace):
         kept, kept_out = tuple(primals), out
         if prim.elementwise and type(out) is np.ndarray and out.size >= RELEASE_MIN_SIZE:
             kept, kept_out = prim.residuals(kept, out, parents)
+        kept, kw = frozen(prim, kept, parents, kw)
         self.generic[slot] = (prim, kw, kept, kept_out, tuple(parents))
         return Tracer(out, self, slot)
 
@@ -221,6 +222,33 @@ class ReverseTrace(Trace):
         region = self.regions[parent] = (self.esize, shape)
         self.esize += int(np.prod(shape))
         return region
+
+
+def frozen(prim, primals, parents, kw):
+    """(primals, kw) as a tape entry keeps them for the VJP: a plain, writeable NumPy
+    array the VJP reads (a constant, a mask, an index array, a work buffer refilled in a
+    loop, data) is copied, so that writing into it after the operation cannot change the
+    derivative. Traced values (the tape's own arrays) and read-only arrays are kept as
+    they are: mark large constant data read-only (``a.flags.writeable = False``) to skip
+    the copy."""
+    copy = None
+    for i, v in enumerate(primals):
+        if type(v) is np.ndarray and parents[i] is None and v.flags.writeable:
+            if copy is None:
+                copy = prim.vjp_reads(parents)
+            if i in copy:
+                primals = primals[:i] + (v.copy(),) + primals[i + 1:]
+    if kw:
+        for k, v in kw.items():
+            if _writeable(v) or (type(v) is tuple and any(_writeable(u) for u in v)):
+                kw = dict(kw)
+                kw[k] = (tuple(u.copy() if _writeable(u) else u for u in v)
+                         if type(v) is tuple else v.copy())
+    return primals, kw
+
+
+def _writeable(v):
+    return type(v) is np.ndarray and v.flags.writeable
 
 
 def _flat_index(idx, shape):
