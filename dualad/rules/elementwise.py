@@ -276,7 +276,9 @@ def all_finite(values):
             if not math.isfinite(v):
                 return False
         elif isinstance(v, (np.ndarray, np.generic, complex)):
-            if not np.isfinite(v).all():
+            # an ndarray subclass (sparsity detection's marked arrays) is looked at as the
+            # plain array it holds: this is a question about numbers, not a branch of f
+            if not np.isfinite(np.asarray(v)).all():
                 return False
     return True
 
