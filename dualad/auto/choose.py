@@ -10,7 +10,7 @@ from ..core.tree import flatten, unflatten
 from ..cost.model import DEFAULT_CHUNK, FORWARD, REVERSE
 from ..cost.work import Work, size_of, tape_work
 from ..modes.forward import Dual, ForwardTrace
-from ..transforms.common import assemble, selected, split_aux, strip, strip_tree, wraps
+from ..transforms.common import assemble, boxes_of, selected, split_aux, strip, strip_tree, wraps
 from ..transforms.forward import jacfwd
 from ..transforms.reverse import Recording, batched_sweep, jacobian_from, jacrev
 from .machine import machine_model, model_of, settings_var
@@ -46,7 +46,7 @@ def _seeded(f, leaves, rebuild, kk, trace):
         boxed.append(Dual._make(x, seed, trace))
         off += s
     try:
-        return f(*rebuild(boxed))
+        return boxes_of(f(*rebuild(boxed)))
     finally:
         trace.finish()
 

@@ -1,4 +1,5 @@
 """The errors dualad raises instead of returning a derivative that could be wrong."""
+from .site import conversion_site
 
 
 class DualadError(Exception):
@@ -22,14 +23,27 @@ class NotDifferentiableError(DualadError, TypeError):
 
 
 class ConcretizationError(DualadError, TypeError):
-    """A traced value was turned into a plain number or array, which would drop its derivative."""
+    """A traced value was turned into a plain number or array, which would drop its derivative.
 
-    def __init__(self, what):
+    The message names where: the library function the user called (``scipy.integrate.
+    trapezoid``, ``numpy.mean``), read from the stack, or the user's own expression that
+    converted it (``np.float64(x)``, ``a[0] = x`` into a plain array), with a fix for it.
+    """
+
+    def __init__(self, what, fix=""):
+        site = conversion_site()
+        self.what, self.site = what, site
+        where, specific = "", fix
+        if site is not None:
+            what = site.what(what)
+            where = f" ({site.describe()})"
+            specific = specific or site.fix()
         super().__init__(
-            f"{what} on a traced value would silently drop its derivative. "
-            "Use NumPy functions (np.sin, np.exp, ...) instead of math.* and float(), "
-            "build arrays from traced scalars with np.stack([...]), or take the value "
-            "explicitly with dualad.primal(x) (no derivative flows through it).")
+            f"{what} would silently drop the derivative of a traced value{where}. "
+            + (specific + " " if specific else "")
+            + "In general: use NumPy functions (np.sin, np.exp, ...) instead of math.* and "
+            "float(), build arrays from traced values with np.array([...]) or np.stack, or "
+            "take the value explicitly with dualad.primal(x) (no derivative flows through it).")
 
 
 class LeakedTracerError(DualadError, RuntimeError):
@@ -46,7 +60,10 @@ class LeakedTracerError(DualadError, RuntimeError):
 class InPlaceError(DualadError, TypeError):
     """An in-place write into a traced array, which cannot be recorded."""
 
-    def __init__(self, what):
+    def __init__(self, what, fix=None):
+        if fix is not None:
+            super().__init__(f"{what} cannot be recorded: {fix}.")
+            return
         super().__init__(
             f"{what} writes in place into a traced array, which dualad cannot record. "
             "Build a new array instead: for example x = np.concatenate([...]), "

@@ -30,6 +30,11 @@ class ForwardTrace(Trace):
         t = kernels.jvp(prim, tangents, primals, out, kw)
         return out if t is None else Dual._make(out, t, self)
 
+    def constant(self, value, like):
+        k = like._t.shape[0]
+        zero = np.zeros((), dtype=np.result_type(value, np.float32))
+        return Dual._make(value, np.broadcast_to(zero, (k,) + np.shape(value)), self)
+
 
 class Dual(Box):
     """A value with tangents: ``Dual(primal, tangent)``.

@@ -144,6 +144,9 @@ class TensorTrace(Trace):
     def finish(self):  # pragma: no cover - never called
         raise TensorError("the tensor trace lives as long as the program")
 
+    def constant(self, value, like):
+        return Tensor._make(value, None)
+
     def process(self, prim, args, kw):
         primals, parents, tracked = [], [], False
         nondiff = prim.nondiff

@@ -5,7 +5,7 @@ import math
 import numpy as np
 
 from .. import rules as P
-from ..core import NotDifferentiableError, dtype_of, ndim_of, primal, shape_of
+from ..core import Box, NotDifferentiableError, dtype_of, ndim_of, primal, shape_of
 from .registry import (EXTRA_UFUNCS, FUNCTIONS, implements, invalidate, no_out, norm_axes,
                        unsupported_kwargs)
 
@@ -202,3 +202,33 @@ def nan_to_num(x, copy=True, nan=0.0, posinf=None, neginf=None):
     if np.all(finite):
         return x
     return P.where(finite, x, np.nan_to_num(v, nan=nan, posinf=posinf, neginf=neginf))
+
+
+# --- arrays made like a traced array: writable, so writes into them are recorded -------
+def _constant_like(fn):
+    """``np.zeros_like(x)`` and kin of a traced x: a box of x's trace holding the plain
+    result with a zero derivative, so ``out[i] = ...`` on it is recorded (a plain array
+    could not hold a traced value)."""
+    def run(a, *args, **kw):
+        value = fn(primal(a), *args, **{k: primal(v) for k, v in kw.items()})
+        if isinstance(a, Box) and type(value) is np.ndarray and value.dtype.kind in "fc":
+            return a._trace.constant(value, a)
+        return value
+    run.__name__ = fn.__name__
+    return run
+
+
+for _fn in (np.zeros_like, np.ones_like, np.empty_like):
+    implements(_fn)(_constant_like(_fn))
+
+
+@implements(np.full_like)
+def full_like(a, fill_value, dtype=None, order="K", subok=True, shape=None, **kw):
+    value = np.full_like(primal(a), primal(fill_value), dtype=dtype, order=order, shape=shape,
+                         **kw)
+    if isinstance(fill_value, Box) and value.dtype.kind in "fc":
+        full = P.broadcast_to(fill_value, shape=value.shape)
+        return full if dtype_of(full) == value.dtype else astype(full, value.dtype)
+    if isinstance(a, Box) and value.dtype.kind in "fc":
+        return a._trace.constant(value, a)
+    return value

@@ -12,6 +12,7 @@ from .elementwise import (MINUS_ONE, ONE, RELEASE_MIN_SIZE, Elementwise, absolut
                           logaddexp2, maximum, minimum, multiply, negative, power, rad2deg, radians,
                           reciprocal, released, remainder, sample_operands, scale, sign, sin, sinc,
                           sinh, sqrt, square, subtract, tan, tanh, where)
-from .structural import (align, broadcast_to, cast, concatenate, conjugate, getitem, imag,
+from .structural import (align, broadcast_to, cast, concatenate, conjugate, duplicate_targets,
+                         getitem, imag, index_update, pack,
                          is_vector_product, matmul, moveaxis_, norm_axes, project, real, reshape,
                          scatter_add, sum_, transpose, unbroadcast)

@@ -7,7 +7,8 @@ from ..core import Box, as_input, dtype_of, primal, shape_of
 from ..core.tree import flatten, unflatten
 from ..cost import DEFAULT_CHUNK
 from ..modes.forward import Dual, ForwardTrace
-from .common import assemble, cat, concrete, like, selected, split_aux, strip, strip_tree, wraps
+from .common import (assemble, boxes_of, cat, concrete, like, selected, split_aux, strip,
+                     strip_tree, wraps)
 
 
 def jvp(f, primals, tangents, has_aux=False):
@@ -29,7 +30,7 @@ def jvp(f, primals, tangents, has_aux=False):
         t = t.astype(dtype_of(p)) if not isinstance(t, Box) else t
         boxed.append(Dual._make(p, t[None], trace))
     try:
-        out = f(*unflatten(pdef, boxed))
+        out = boxes_of(f(*unflatten(pdef, boxed)))
     finally:
         trace.finish()
     out, aux = split_aux(out, has_aux)
@@ -62,7 +63,7 @@ def jacfwd(f, argnums=0, has_aux=False, chunk_size=None):
                 boxed.append(Dual._make(x, seed, trace))
                 off += s
             try:
-                out = f(*rebuild(boxed))
+                out = boxes_of(f(*rebuild(boxed)))
             finally:
                 trace.finish()
             out, aux = split_aux(out, has_aux)

@@ -125,6 +125,12 @@ class ReverseTrace(Trace):
         self.leaves += 1
         return Tracer(value, self, self._push(LEAF, NONE, 0.0, 0.0, _is_scalar(value)))
 
+    def constant(self, value, like):
+        """A slot with no parents (not an input): its value has a zero derivative."""
+        if self.level < record_from.get():
+            return value
+        return Tracer(value, self, self._push(LEAF, NONE, 0.0, 0.0, _is_scalar(value)))
+
     def process(self, prim, args, kw):
         if prim.elementwise and not kw and not _array_valued(args[0]):
             r = self._scalar_entry(prim, args)
