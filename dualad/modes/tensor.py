@@ -30,7 +30,7 @@ import itertools
 import numpy as np
 
 from ..accel import memory
-from ..core import Box, DualadError, Trace, is_inexact, new_level, primal
+from ..core import Box, DualadError, Trace, dtype_of, is_inexact, new_level, primal
 from .reverse import Adjoints, record_from
 
 __all__ = ["Tensor", "Node", "no_grad", "enable_grad", "is_grad_enabled", "GraphFreedError"]
@@ -257,6 +257,11 @@ class Tensor(Box):
         t.value, t._trace, t._node, t._requires_grad, t._grad = (
             value, TENSORS, node, node is not None, None)
         return t
+
+    @property
+    def dtype(self):
+        """The dtype of the values (a tensor is an array, scalar or not)."""
+        return dtype_of(self.value)
 
     # --- autograd attributes ------------------------------------------------------------
     @property
