@@ -31,6 +31,7 @@ import numpy as np
 
 from ..accel import memory
 from ..core import Box, DualadError, Trace, dtype_of, is_inexact, new_level, primal
+from ..rules import duplicate_targets, index_update
 from .reverse import Adjoints, record_from
 
 __all__ = ["Tensor", "Node", "no_grad", "enable_grad", "is_grad_enabled", "GraphFreedError"]
@@ -465,7 +466,25 @@ class Tensor(Box):
                 "parameter update wrap it in `with dualad.no_grad():`, or use an optimizer "
                 "from dualad.optim.")
 
+    def _records(self, other):
+        """Whether an in-place update is recorded (a rebinding to a new graph node): with
+        grad enabled, on a tensor made by the graph or when a tracked value comes in
+        (torch records these too); a leaf that requires grad is never written."""
+        if not is_grad_enabled() or (self._node is None and self._requires_grad):
+            return False
+        return self._node is not None or (isinstance(other, Tensor) and other._requires_grad)
+
+    def _become(self, new):
+        self.value, self._node, self._requires_grad = new.value, new._node, new._requires_grad
+        return self
+
     def _inplace(self, ufunc, other, what):
+        if self._records(other):
+            new = ufunc(self, other)
+            if new.shape != self.shape:
+                raise ValueError(f"{what}: the result has shape {new.shape}, but the tensor "
+                                 f"has shape {self.shape}")
+            return self._become(new)
         self._check_inplace(what, other)
         new = np.asarray(ufunc(self.value, primal(other)), dtype=self.dtype)
         if new.shape != self.shape:
@@ -488,6 +507,12 @@ class Tensor(Box):
         return self._inplace(np.true_divide, other, "t /= x")
 
     def __setitem__(self, idx, value):
+        if self._records(value):
+            if duplicate_targets(idx, self.shape):
+                raise TensorError("t[idx] = x with an index that repeats an element cannot "
+                                  "be recorded (only the last write would count)")
+            self._become(index_update(self, value, idx=idx))
+            return
         self._check_inplace("t[...] = x", value)
         new = np.array(self.value, copy=True)
         new[idx] = primal(value)

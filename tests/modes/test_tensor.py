@@ -258,10 +258,13 @@ def test_inplace_update_rules():
         with ad.no_grad():
             y += 1.0
     c = Tensor([0.0, 0.0])
-    with pytest.raises(TensorError):
-        c += w  # would silently drop w's gradient
     c += 1.0
     np.testing.assert_array_equal(c.numpy(), [1.0, 1.0])
+    c += w * w  # recorded (as torch does): c now depends on w
+    assert c.requires_grad and not c.is_leaf
+    w.grad = None
+    c.sum().backward()
+    np.testing.assert_allclose(w.grad.numpy(), 2 * w.numpy())
 
 
 def test_inplace_update_keeps_a_retained_graph_correct():
