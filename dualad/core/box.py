@@ -205,6 +205,19 @@ def from_objects(a):
     return _packer[0](*items, shape=a.shape)
 
 
+def object_array(box, elements):
+    """The object array NumPy gets from ``np.asarray(box)``: ``elements(box)`` (its
+    elements as scalar boxes, in C order) in box's shape; box itself when 0-d."""
+    out = np.empty(box.shape, dtype=object)
+    if not out.shape:
+        out[()] = box
+        return out
+    cells = out.reshape(-1)
+    for i, x in enumerate(elements(box)):
+        cells[i] = x
+    return out
+
+
 def _top_of_lifted(args):
     top = None
     for a in args:

@@ -30,7 +30,8 @@ import itertools
 import numpy as np
 
 from ..accel import memory
-from ..core import Box, DualadError, Trace, dtype_of, is_inexact, new_level, primal
+from ..core import (Box, DualadError, Trace, dtype_of, is_inexact, new_level, object_array,
+                   primal)
 from ..rules import duplicate_targets, index_update
 from .reverse import Adjoints, record_from
 
@@ -419,6 +420,10 @@ class Tensor(Box):
                 "Take the value explicitly with .item() or .numpy(), or use .detach().")
 
     def __array__(self, dtype=None, copy=None):
+        if (self._requires_grad and is_grad_enabled()
+                and (dtype is None or np.dtype(dtype).kind == "O")):
+            # as for other boxes: an object array of element tensors, which keeps the graph
+            return object_array(self, _tensor_elements)
         self._refuse_if_tracked("np.asarray() / np.array()")
         a = np.asarray(self.value, dtype=dtype)
         return a.copy() if copy else a
@@ -523,6 +528,11 @@ class Tensor(Box):
         self._check_inplace("zero_()")
         self.value = np.zeros_like(self.value)
         return self
+
+
+def _tensor_elements(t):
+    flat = t.reshape(-1)
+    return [flat[i] for i in range(t.size)]
 
 
 def _rebuild(value, requires_grad, grad):

@@ -11,7 +11,8 @@ on floats inline.
 import numpy as np
 
 from .. import rules as P
-from ..core import Box, ConcretizationError, InPlaceError, dtype_of, primal
+from ..core import Box, ConcretizationError, InPlaceError, dtype_of, object_array, primal
+from ..modes.forward import Dual
 from ..modes.reverse import Tracer, fastops
 from . import registry
 from .basics import astype, dot, matmul, mean, ravel, reshape, squeeze, sum, swapaxes, transpose
@@ -56,16 +57,20 @@ def _as_objects(self, dtype=None, copy=None):
     boxes' own operators. A numeric dtype would drop the derivative: refused."""
     if dtype is not None and np.dtype(dtype).kind != "O":
         raise ConcretizationError(f"conversion to a {np.dtype(dtype)} array")
-    shape = self.shape
-    out = np.empty(shape, dtype=object)
-    if not shape:
-        out[()] = self
-        return out
-    flat = ravel(self)
-    cells = out.reshape(-1)
-    for i in range(cells.shape[0]):
-        cells[i] = flat[i]
-    return out
+    return object_array(self, _elements)
+
+
+def _elements(box):
+    """The elements of an array box as scalar boxes, in C order: a Dual's directly from
+    its value and tangent (what getitem would give, without a dispatch per element);
+    others by x.ravel()[i] (a Tracer's are the tape's O(1) element entries)."""
+    v = box.value
+    if type(box) is Dual and type(v) is np.ndarray and box._trace.alive:
+        t = box._t.reshape(box._t.shape[0], -1)
+        trace, make = box._trace, Dual._make
+        return [make(x, t[:, i], trace) for i, x in enumerate(v.ravel())]
+    flat = ravel(box)
+    return [flat[i] for i in range(box.size)]
 
 
 def _getitem(self, idx):

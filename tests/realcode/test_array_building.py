@@ -62,8 +62,15 @@ def test_np_array_is_the_same_array_as_np_stack():
     assert value.dtype == np.float64 and value.shape == (3,)
 
 
-def test_object_api_tensor_results_of_built_arrays():
-    # Tensors are data: np.array of tensors that do not require grad is a plain array
+def test_object_api_tensors_built_into_arrays_keep_the_graph():
+    w = ad.Tensor(X, requires_grad=True)
+    v = np.array([w[0] * w[1], np.sin(w[2])])          # an object array of tensors
+    loss = w[:2] @ v + np.sum(np.exp(np.asarray(w)))     # pack where it meets the matmul
+    loss.backward()
+    want = np.exp(X) + np.array([2 * X[0] * X[1], X[0] ** 2 + np.sin(X[2]),
+                                 X[1] * np.cos(X[2])])
+    np.testing.assert_allclose(w.grad.numpy(), want, rtol=1e-14)
+    # tensors that do not require grad are data: np.array of them is a plain array
     t = ad.Tensor([1.0, 2.0])
     assert np.array([t[0], t[1]]).dtype == np.float64
 
