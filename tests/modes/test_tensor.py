@@ -96,9 +96,11 @@ def test_results_of_untracked_tensors_are_tensors_without_grad():
 
 def test_float_and_asarray_refuse_only_tracked_tensors():
     x = Tensor(2.0, requires_grad=True)
-    for convert in (float, int, np.asarray):
+    for convert in (float, int, lambda t: np.asarray(t, dtype=float)):
         with pytest.raises(TensorError, match="drop its gradient"):
             convert(x)
+    # np.asarray without a dtype keeps the tensor (an object array, as for other boxes)
+    assert np.asarray(x).dtype == object and np.asarray(x)[()] is x
     d = x.detach()
     assert float(d) == 2.0 and int(d) == 2 and np.asarray(d) == 2.0
     assert x.item() == 2.0 and ad.primal(x) == 2.0
