@@ -156,9 +156,12 @@ class Primitive:
             return self.impl(*args, **kw)
         if trace is OBJECTS:
             args = tuple(from_objects(a) for a in args)
-            trace = _top_of_lifted(args)
+            trace = top_trace(args)
             if trace is None:
                 return self.impl(*args, **kw)
+            if trace is OBJECTS:      # objects that are not numbers, next to traced values
+                raise TypeError(f"{self.name}: an object array of non-numbers cannot be "
+                                "combined with traced values")
         return trace.process(self, args, kw)
 
     def jvp(self, tangents, primals, out, kw):
@@ -205,6 +208,19 @@ def from_objects(a):
     return _packer[0](*items, shape=a.shape)
 
 
+def redo_without_objects(prim, args, kw, out):
+    """A traced primitive gave an object array: an operand was an object array of numbers
+    that ``top_trace`` did not see (its dtype is an equal but not the canonical object
+    dtype, as after unpickling). Run it again with those made plain arrays or boxes, so no
+    traced operand is silently dropped; ``out`` if there were none."""
+    if type(out) is not np.ndarray or out.dtype.kind != "O":
+        return out
+    lifted = tuple(from_objects(a) for a in args)
+    if all(x is a for x, a in zip(lifted, args)):
+        return out
+    return prim(*lifted, **kw)
+
+
 def object_array(box, elements):
     """The object array NumPy gets from ``np.asarray(box)``: ``elements(box)`` (its
     elements as scalar boxes, in C order) in box's shape; box itself when 0-d."""
@@ -216,18 +232,6 @@ def object_array(box, elements):
     for i, x in enumerate(elements(box)):
         cells[i] = x
     return out
-
-
-def _top_of_lifted(args):
-    top = None
-    for a in args:
-        if isinstance(a, Box):
-            t = a._trace
-            if top is None or t.level > top.level:
-                top = t
-    if top is not None and not top.alive:
-        raise LeakedTracerError(top.kind)
-    return top
 
 
 def primal(x):

@@ -2,7 +2,7 @@
 import numpy as np
 
 from ..accel import kernels, memory
-from ..core import Box, Trace, as_input, is_inexact, shape_of
+from ..core import Box, Trace, as_input, is_inexact, redo_without_objects, shape_of
 
 
 class ForwardTrace(Trace):
@@ -26,7 +26,7 @@ class ForwardTrace(Trace):
                 tangents.append(None)
         out = prim(*primals, **kw)
         if not is_inexact(out):
-            return out
+            return redo_without_objects(prim, args, kw, out)
         t = kernels.jvp(prim, tangents, primals, out, kw)
         return out if t is None else Dual._make(out, t, self)
 

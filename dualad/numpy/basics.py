@@ -205,30 +205,21 @@ def nan_to_num(x, copy=True, nan=0.0, posinf=None, neginf=None):
 
 
 # --- arrays made like a traced array: writable, so writes into them are recorded -------
+def constant_of(a, value):
+    """``value`` (a plain array made like ``a``) as a box of a's trace with a zero
+    derivative when ``a`` is traced, so ``out[i] = ...`` on it is recorded (a plain array
+    could not hold a traced value); else ``value``."""
+    if isinstance(a, Box) and type(value) is np.ndarray and value.dtype.kind in "fc":
+        return a._trace.constant(value, a)
+    return value
+
+
 def _constant_like(fn):
-    """``np.zeros_like(x)`` and kin of a traced x: a box of x's trace holding the plain
-    result with a zero derivative, so ``out[i] = ...`` on it is recorded (a plain array
-    could not hold a traced value)."""
     def run(a, *args, **kw):
-        value = fn(primal(a), *args, **{k: primal(v) for k, v in kw.items()})
-        if isinstance(a, Box) and type(value) is np.ndarray and value.dtype.kind in "fc":
-            return a._trace.constant(value, a)
-        return value
+        return constant_of(a, fn(primal(a), *args, **{k: primal(v) for k, v in kw.items()}))
     run.__name__ = fn.__name__
     return run
 
 
 for _fn in (np.zeros_like, np.ones_like, np.empty_like):
     implements(_fn)(_constant_like(_fn))
-
-
-@implements(np.full_like)
-def full_like(a, fill_value, dtype=None, order="K", subok=True, shape=None, **kw):
-    value = np.full_like(primal(a), primal(fill_value), dtype=dtype, order=order, shape=shape,
-                         **kw)
-    if isinstance(fill_value, Box) and value.dtype.kind in "fc":
-        full = P.broadcast_to(fill_value, shape=value.shape)
-        return full if dtype_of(full) == value.dtype else astype(full, value.dtype)
-    if isinstance(a, Box) and value.dtype.kind in "fc":
-        return a._trace.constant(value, a)
-    return value

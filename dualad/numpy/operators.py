@@ -29,6 +29,8 @@ def _setitem(self, idx, value):
     """``x[idx] = value`` recorded: x is rebound to a new value (``index_update``)."""
     if isinstance(idx, Box):
         idx = _index_value(idx)
+    if type(value) in (list, tuple):
+        value = np.asarray(value)    # traced items: an object array, made one box below
     if P.duplicate_targets(idx, self.shape):
         raise InPlaceError("x[idx] = value with an index that repeats an element",
                            fix="only the last write to an element would count; write "

@@ -100,3 +100,11 @@ def test_conversions_to_a_float_dtype_still_raise():
         ad.grad(lambda x: np.sum(np.asarray(x, dtype=float)))(X)
     with pytest.raises(ad.ConcretizationError, match="float64"):
         ad.grad(lambda x: np.sum(np.array([x[0], x[1]], dtype=np.float64)))(X)
+
+
+@pytest.mark.parametrize("transform", [ad.jacfwd, ad.jacrev])
+def test_an_unpickled_object_array_of_numbers_never_drops_a_derivative(transform):
+    import pickle
+    c = pickle.loads(pickle.dumps(np.array([1.0, 2.0, 3.0], dtype=object)))
+    assert c.dtype == object and c.dtype is not np.dtype(object)   # not the canonical one
+    np.testing.assert_allclose(transform(lambda x: x * c)(X), np.diag([1.0, 2.0, 3.0]))

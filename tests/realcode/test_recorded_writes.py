@@ -216,3 +216,19 @@ def test_robertson_second_order(rhs):
     want[2, 1, 1] = 2 * K2
     np.testing.assert_allclose(H, want, rtol=1e-14)
     np.testing.assert_allclose(ad.hessian(lambda y: rhs(y)[1])(Y), want[1], rtol=1e-14)
+
+
+def _list_into_a_slice(x):
+    z = np.full_like(x, 2.0)
+    z[1:3] = [x[0] * x[3], 1.0]
+    return z * x
+
+
+@pytest.mark.parametrize("transform", [ad.jacfwd, ad.jacrev])
+def test_a_list_of_traced_values_written_into_a_slice(transform):
+    ad.check_grads(_list_into_a_slice, (X,), order=2, modes=("fwd", "rev"))
+    J = transform(_list_into_a_slice)(X)
+    want = np.diag([2.0, X[0] * X[3], 1.0, 2.0])
+    want[1, 0] += X[3] * X[1]
+    want[1, 3] += X[0] * X[1]
+    np.testing.assert_allclose(J, want, rtol=1e-15)
