@@ -97,7 +97,8 @@ class Site:
         if self.stores_into_plain_array:
             return f"`{self.text} = ...` into a plain NumPy array"
         if self.library is None and self.text and self.op and self.op.startswith("CALL"):
-            return f"`{self.text}` ({default})"
+            hook = default.strip("(). ")
+            return f"`{self.text}`" if hook in self.text else f"`{self.text}` ({default})"
         return default
 
     def describe(self):
