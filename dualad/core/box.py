@@ -20,7 +20,8 @@ import numpy as np
 from .errors import LeakedTracerError
 
 _levels = itertools.count(1)
-_PLAIN = frozenset((np.ndarray, float, int, np.float64))   # never boxes: skipped fast
+_SCALARS = frozenset((float, int, np.float64))   # never boxes: skipped fast
+_NDARRAY = np.ndarray
 _OBJECT = np.dtype(object)
 
 
@@ -113,8 +114,10 @@ def top_trace(args):
     top = None
     for a in args:
         t = type(a)
-        if t in _PLAIN:
-            if t is np.ndarray and a.dtype is _OBJECT:
+        if t in _SCALARS:
+            continue
+        if t is _NDARRAY:
+            if a.dtype is _OBJECT:
                 return OBJECTS
             continue
         if isinstance(a, Box):
