@@ -53,3 +53,11 @@ def test_runner_rejects_unknown_names():
     r = subprocess.run([sys.executable, "-m", "benchmarks", "--only", "nope"], cwd=ROOT,
                        capture_output=True, text=True, timeout=120)
     assert r.returncode == 2 and "unknown workload" in r.stderr
+
+
+def test_object_array_costs_script_runs(capsys, monkeypatch):
+    from benchmarks import object_arrays
+    monkeypatch.setattr(object_arrays, "best", lambda f, **kw: (f(), 1.0)[1])
+    object_arrays.main(sizes=(4,))
+    out = capsys.readouterr().out
+    assert "np.zeros_like + item assignment" in out and "| 4 |" in out
