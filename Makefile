@@ -1,15 +1,18 @@
 # Two commands for a fresh machine with Python 3 and make:
 #   make demo   - a short tour of dualad (ARGS="--help" lists its options)
 #   make test   - the whole test suite
+#   make docs   - the documentation site (mkdocs, into site/)
 #   make bench  - benchmarks against autograd, JAX, PyTorch and mygrad (.venv-bench; ARGS=--quick)
 # Each creates (or refreshes) the virtual environment .venv and installs what it needs.
 PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
-# notebooks: matplotlib for the demo's plot, nbclient & co. for the notebook tests
-EXTRAS := test,notebooks
+# notebooks: matplotlib for the demo's plot, nbclient & co. for the notebook tests;
+# docs: mkdocs for `make docs` and the test that builds the site;
+# sparse, distributed: scipy.sparse results and dask for the LocalCluster test of executor=
+EXTRAS := test,notebooks,docs,sparse,distributed
 
-.PHONY: demo test bench clean
+.PHONY: demo test docs bench clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -22,6 +25,10 @@ demo: $(VENV)/.installed
 
 test: $(VENV)/.installed
 	$(PY) -m pytest -q $(ARGS)
+
+# --strict: a warning (a broken reference, a missing page) fails the build
+docs: $(VENV)/.installed
+	$(PY) -m mkdocs build --strict --site-dir site
 
 # The benchmark peers live in their own environment, never in .venv (the tests must not
 # depend on them). torch goes in first (pinned CPU build); a peer that cannot be installed
@@ -39,4 +46,4 @@ bench: $(BENCH_VENV)/.installed
 	$(BPY) -m benchmarks $(ARGS)
 
 clean:
-	rm -rf $(VENV) $(BENCH_VENV) .pytest_cache .hypothesis
+	rm -rf $(VENV) $(BENCH_VENV) .pytest_cache .hypothesis site build dist

@@ -1,6 +1,8 @@
 """Tables (text and Markdown), the speed-target checks, and the PNG plot."""
 import math
 
+from . import sparse_bench
+
 EAGER_PEERS = ("autograd", "jax", "torch", "mygrad")
 
 
@@ -192,6 +194,7 @@ def text(data):
     out += _startup(data.get("startup"))
     out.append("")
     out += _kernels(data.get("kernels"), markdown=False)
+    out += sparse_bench.lines(data.get("sparse"), markdown=False)
     if data.get("targets"):
         out.append("speed targets:")
         out += _targets(data["targets"])
@@ -208,6 +211,7 @@ def markdown(data):
     if ex:
         out += ["```"] + ex + ["```", ""]
     out += _kernels(data.get("kernels"), markdown=True)
+    out += sparse_bench.lines(data.get("sparse"), markdown=True)
     if data.get("targets"):
         out.append("Issue-5 targets:")
         out.append("")

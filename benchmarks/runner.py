@@ -1,9 +1,9 @@
 """The benchmark runner: ``python -m benchmarks [--quick] [--only NAME] [--peers ...]``.
 
 Runs the workloads (scalar_loop, deep_chain, vec_rosen, mlp, jac_sweep,
-hessian), the kernel-vs-NumPy comparison behind ``dualad.accel.kernels`` (kernels) and the
+hessian), the kernel-vs-NumPy comparison behind ``dualad.accel.kernels`` (kernels), the
 start-up costs (startup: ``import dualad``, first grad call with a cold and a warm numba
-cache). Prints progress and a table, checks the issue's targets, and writes
+cache) and sparse Jacobians of the Brusselator (sparse). Prints progress and a table, checks the issue's targets, and writes
 ``benchmarks/results/results.json``, ``results.md`` and ``results.png``.
 """
 import argparse
@@ -20,7 +20,7 @@ from .timing import once, side_by_side
 from .workloads import TOLERANCE, WORKLOADS, Contender, max_rel_error
 from .peers import to_numpy
 
-ALL = tuple(WORKLOADS) + ("kernels", "startup")
+ALL = tuple(WORKLOADS) + ("kernels", "startup", "sparse")
 RESULTS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "results")
 
 
@@ -141,7 +141,7 @@ def main(argv=None):
             ctx.say(f"  {p} skipped: {peers.why_missing(p)}")
 
     import dualad
-    from . import kernel_bench, startup
+    from . import kernel_bench, sparse_bench, startup
     out = {
         "command": "python -m benchmarks " + " ".join(sys.argv[1:] if argv is None
                                                      else argv),
@@ -165,6 +165,8 @@ def main(argv=None):
             out["kernels"] = kernel_bench.run(ctx)
         elif name == "startup":
             out["startup"] = startup.run(ctx)
+        elif name == "sparse":
+            out["sparse"] = sparse_bench.run(ctx)
     out["targets"] = report.targets(out)
     out["seconds"] = time.perf_counter() - ctx.t0
     text = report.text(out)

@@ -524,3 +524,7 @@ WORKLOADS = {
     "jac_sweep": jac_sweep,
     "hessian": hessian,
 }
+
+from .scipy_workloads import scipy_layer  # noqa: E402  (uses the helpers above)
+
+WORKLOADS["scipy"] = scipy_layer   # issue 14: dualad.scipy against jax.scipy, autograd.scipy

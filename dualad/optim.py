@@ -5,18 +5,31 @@ so hyperparameters carry over. Updates are plain NumPy on the values: they are n
 recorded, and each step binds a new array to the parameter instead of writing into the
 old one, so a graph retained from before the step keeps the values it saved.
 
-    opt = dualad.optim.SGD([w, b], lr=0.1, momentum=0.9)
-    for x, y in batches:
-        opt.zero_grad()
-        loss = np.mean((x @ w + b - y) ** 2)
-        loss.backward()
-        opt.step()
+Examples:
+    >>> w = ad.Tensor([1.0, -2.0], requires_grad=True)
+    >>> opt = ad.optim.SGD([w], lr=0.1)
+    >>> for _ in range(100):
+    ...     opt.zero_grad()
+    ...     np.sum(w ** 2).backward()
+    ...     opt.step()
+    >>> bool(np.all(np.abs(w.numpy()) < 1e-6))
+    True
+
+autograd's functional optimizers are here too, under autograd's names and signatures
+(``adam``, ``sgd``, ``rmsprop``: ``grad(x, i)`` returns the gradient at iteration i, x0 is
+any container of arrays, the result has its structure), so a program that imported them
+from ``autograd.misc.optimizers`` runs unchanged.
 """
+from __future__ import annotations
+
+from typing import Any, Callable, Iterable
+
 import numpy as np
 
+from .core.tree import ravel_pytree
 from .modes.tensor import Tensor, enable_grad
 
-__all__ = ["Optimizer", "SGD", "Adam", "AdamW"]
+__all__ = ["Optimizer", "SGD", "Adam", "AdamW", "adam", "sgd", "rmsprop"]
 
 
 class Optimizer:
@@ -26,21 +39,21 @@ class Optimizer:
     (parameter groups with their own options, e.g. a different ``lr``).
     """
 
-    def __init__(self, params, defaults):
+    def __init__(self, params: Iterable[Any], defaults: dict[str, Any]) -> None:
         self.defaults = dict(defaults)
         if isinstance(params, Tensor):
             raise TypeError("params must be an iterable of Tensors (e.g. [w, b]), "
                             "not a single Tensor")
-        params = list(params)
-        if not params:
+        items = list(params)
+        if not items:
             raise ValueError("the optimizer got an empty parameter list")
-        groups = params if isinstance(params[0], dict) else [{"params": params}]
-        self.param_groups = []
-        self.state = {}  # id(param) -> dict of buffers
+        groups = items if isinstance(items[0], dict) else [{"params": items}]
+        self.param_groups: list[dict[str, Any]] = []
+        self.state: dict[int, dict[str, Any]] = {}  # id(param) -> dict of buffers
         for group in groups:
             self.add_param_group(group)
 
-    def add_param_group(self, group):
+    def add_param_group(self, group: dict[str, Any]) -> None:
         group = dict(group)
         params = group["params"]
         params = [params] if isinstance(params, Tensor) else list(params)
@@ -48,7 +61,7 @@ class Optimizer:
         for p in params:
             if not isinstance(p, Tensor):
                 raise TypeError(f"optimizers update Tensors, got {type(p).__name__}")
-            if not p.is_leaf:
+            if p.grad_fn is not None:
                 raise ValueError(f"cannot optimize a non-leaf tensor (made by "
                                  f"{p.grad_fn.name!r}); optimize the leaves it came from")
             if id(p) in seen:
@@ -66,7 +79,7 @@ class Optimizer:
         if group.get("weight_decay", 0.0) < 0:
             raise ValueError(f"invalid weight_decay {group['weight_decay']}")
 
-    def zero_grad(self, set_to_none=True):
+    def zero_grad(self, set_to_none: bool = True) -> None:
         """Forget the accumulated gradients (None, or zeros with set_to_none=False)."""
         for group in self.param_groups:
             for p in group["params"]:
@@ -75,7 +88,7 @@ class Optimizer:
                 elif p.grad is not None:
                     p.grad = np.zeros(p.shape, dtype=p.dtype)
 
-    def step(self, closure=None):
+    def step(self, closure: Callable[[], Any] | None = None) -> Any:
         """One update of every parameter that has a gradient.
 
         ``closure`` (optional) re-evaluates the model, calls backward() and returns the
@@ -116,8 +129,9 @@ class SGD(Optimizer):
         p = p - lr * g
     """
 
-    def __init__(self, params, lr=1e-3, momentum=0.0, dampening=0.0, weight_decay=0.0,
-                 nesterov=False):
+    def __init__(self, params: Iterable[Any], lr: float = 1e-3, momentum: float = 0.0,
+                 dampening: float = 0.0, weight_decay: float = 0.0,
+                 nesterov: bool = False) -> None:
         super().__init__(params, dict(lr=lr, momentum=momentum, dampening=dampening,
                                       weight_decay=weight_decay, nesterov=nesterov))
 
@@ -154,7 +168,9 @@ class Adam(Optimizer):
 
     _decoupled = False
 
-    def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0):
+    def __init__(self, params: Iterable[Any], lr: float = 1e-3,
+                 betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8,
+                 weight_decay: float = 0.0) -> None:
         super().__init__(params, dict(lr=lr, betas=tuple(betas), eps=eps,
                                       weight_decay=weight_decay))
 
@@ -167,21 +183,26 @@ class Adam(Optimizer):
             raise ValueError(f"invalid eps {group['eps']}")
 
     def _update(self, p, g, state, group):
-        lr, (b1, b2), eps, wd = group["lr"], group["betas"], group["eps"], group["weight_decay"]
+        lr, wd = group["lr"], group["weight_decay"]
         if wd:
             if self._decoupled:
                 p = p - lr * wd * p
             else:
                 g = g + wd * p
-        t = state["step"] = state.get("step", 0) + 1
-        m = state.get("exp_avg")
-        v = state.get("exp_avg_sq")
-        m = (1.0 - b1) * g if m is None else b1 * m + (1.0 - b1) * g
-        v = (1.0 - b2) * (g * g) if v is None else b2 * v + (1.0 - b2) * (g * g)
-        state["exp_avg"], state["exp_avg_sq"] = m, v
-        m_hat = m / (1.0 - b1 ** t)
-        v_hat = v / (1.0 - b2 ** t)
-        return p - lr * m_hat / (np.sqrt(v_hat) + eps)
+        return _adam_step(p, g, state, lr, *group["betas"], group["eps"])
+
+
+def _adam_step(p, g, state, lr, b1, b2, eps):
+    """One Adam step from the moments kept in ``state`` (which it updates)."""
+    t = state["step"] = state.get("step", 0) + 1
+    m = state.get("exp_avg")
+    v = state.get("exp_avg_sq")
+    m = (1.0 - b1) * g if m is None else b1 * m + (1.0 - b1) * g
+    v = (1.0 - b2) * (g * g) if v is None else b2 * v + (1.0 - b2) * (g * g)
+    state["exp_avg"], state["exp_avg_sq"] = m, v
+    m_hat = m / (1.0 - b1 ** t)
+    v_hat = v / (1.0 - b2 ** t)
+    return p - lr * m_hat / (np.sqrt(v_hat) + eps)
 
 
 class AdamW(Adam):
@@ -191,6 +212,50 @@ class AdamW(Adam):
 
     _decoupled = True
 
-    def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=1e-2):
+    def __init__(self, params: Iterable[Any], lr: float = 1e-3,
+                 betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8,
+                 weight_decay: float = 1e-2) -> None:
         super().__init__(params, lr=lr, betas=betas, eps=eps, weight_decay=weight_decay)
 
+
+
+# ------------------------------------------------------------------------------------
+# autograd's functional optimizers (autograd.misc.optimizers)
+# ------------------------------------------------------------------------------------
+def _run(step, grad, x0, callback, num_iters):
+    """Iterate ``x = step(x, g, state)`` on the flattened x0; grad and callback see x
+    (and g) with x0's structure."""
+    flat, unravel = ravel_pytree(x0)
+    state = {}
+    for i in range(num_iters):
+        x = unravel(flat)
+        g = grad(x, i)
+        if callback is not None:
+            callback(x, i, g)
+        flat = step(flat, ravel_pytree(g)[0], state)
+    return unravel(flat)
+
+
+def adam(grad, x0, callback=None, num_iters=100, step_size=0.001, b1=0.9, b2=0.999,
+         eps=1e-8):
+    """Adam (the moments start at zero, bias-corrected), autograd's signature."""
+    return _run(lambda x, g, st: _adam_step(x, g, st, step_size, b1, b2, eps),
+                grad, x0, callback, num_iters)
+
+
+def sgd(grad, x0, callback=None, num_iters=200, step_size=0.1, mass=0.9):
+    """Gradient descent with momentum as autograd writes it:
+    ``v = mass * v - (1 - mass) * g`` (v starting at 0), ``x = x + step_size * v``."""
+    def step(x, g, st):
+        v = st["velocity"] = mass * st.get("velocity", 0.0) - (1.0 - mass) * g
+        return x + step_size * v
+    return _run(step, grad, x0, callback, num_iters)
+
+
+def rmsprop(grad, x0, callback=None, num_iters=100, step_size=0.1, gamma=0.9, eps=1e-8):
+    """RMSProp as autograd writes it: ``a = gamma * a + (1 - gamma) * g**2`` (a starting
+    at 1), ``x = x - step_size * g / (sqrt(a) + eps)``."""
+    def step(x, g, st):
+        a = st["avg_sq_grad"] = gamma * st.get("avg_sq_grad", 1.0) + (1.0 - gamma) * g * g
+        return x - step_size * g / (np.sqrt(a) + eps)
+    return _run(step, grad, x0, callback, num_iters)

@@ -22,7 +22,14 @@ PAGE = ROOT / "docs" / "COVERAGE.md"
 sys.path.insert(0, str(ROOT / "tests" / "numpy"))
 
 import dualad  # noqa: E402
+import dualad.scipy.integrate  # noqa: E402,F401  (the SciPy layer's rows join the table)
+import dualad.scipy.linalg  # noqa: E402,F401
+import dualad.scipy.optimize  # noqa: E402,F401
 from dualad import rules as P  # noqa: E402
+from dualad.rules import special as SR  # noqa: E402  (scipy.special's rows: SciPy is a test extra)
+import dualad.scipy.signal  # noqa: E402
+import dualad.scipy.special  # noqa: E402
+import dualad.scipy.stats  # noqa: E402
 from dualad.numpy import registry as D  # noqa: E402
 from dualad.core import Box  # noqa: E402
 
@@ -216,6 +223,9 @@ def render():
     rows = []
     for p in P.TABLE.values():
         if getattr(p, "kink", None):
+            if isinstance(p, SR.SpecialFunction):
+                rows.append((f"`scipy.special.{p.name}`", p.kink))
+                continue
             ns = [f"`numpy.{p.impl.__name__}`"] if isinstance(p.impl, np.ufunc) or \
                 getattr(np, getattr(p.impl, "__name__", ""), None) is p.impl else []
             rows.append((ns[0] if ns else f"table entry `{p.name}`", p.kink))
@@ -224,7 +234,7 @@ def render():
         if entry is not None:
             rows.append((display(entry[1]), text))
     for name, text in sorted(set(rows)):
-        w(f"| {name} | {text} |")
+        w(f"| {name} | {_cell(text)} |")
     w("")
     w("Tested in `tests/rules/test_table.py` (elementwise kinks) and "
       "`tests/numpy/test_conventions.py` (everything else), in both modes.")
@@ -300,7 +310,10 @@ def render():
             w(f"**{prefix}** ({len(rows)}): " + ", ".join(
                 f"`{r.rsplit('.', 1)[1]}`" for r in rows))
     w("")
-    w("Decompositions are real only (cholesky, eigh, qr, svd, pinv, slogdet); "
+    w("cholesky, eigh, svd and the matrix norms built on them (nuclear, 2) take complex "
+      "matrices; complex eigen/singular vectors are fixed only up to a phase each, so "
+      "only phase-free functions of them have a derivative (reverse mode refuses the "
+      "others). qr, pinv and slogdet are real only; "
       "`svd(full_matrices=True)` of a non-square matrix and `qr` of a wide matrix raise "
       "(their extra factors are not unique).")
     w("")
@@ -325,7 +338,103 @@ def render():
                      or n in {f'{p}.{x}' for p, xs in AUTOGRAD.items() for x in xs}
                      for n in ns))) + ".")
     w("")
+    out.extend(scipy_section())
     return "\n".join(out)
+
+
+# What HIPS autograd's autograd.scipy differentiates in the modules dualad.scipy mirrors
+# here (special, stats, signal; linalg and integrate are listed with their own modules).
+AUTOGRAD_SCIPY = {
+    "special": """beta betainc betaln polygamma psi digamma gamma gammaln gammainc gammaincc
+        gammasgn rgamma multigammaln j0 y0 j1 y1 jn yn i0 i1 iv ive erf erfc erfinv erfcinv
+        logit expit logsumexp""".split(),
+    "stats": "beta chi2 dirichlet gamma multivariate_normal norm poisson t".split(),
+    "signal": ["convolve"],
+}
+_DIST_METHODS = "logpdf pdf logpmf pmf cdf logcdf sf logsf ppf entropy".split()
+
+
+def _tested_on(p):
+    """The inputs tests/test_table.py draws for a scipy.special row."""
+    if not isinstance(p.domain, tuple):
+        return f"domain `{p.domain}`" if p.domain else "[-2, 2]"
+    return "; ".join(
+        f"{a} in {{{', '.join(f'{v:g}' for v in d)}}}" if isinstance(d, list)
+        else f"{a} in [{d[0]:g}, {d[1]:g}]" for a, d in zip(p.args, p.domain))
+
+
+def _first_line(fn):
+    """The first paragraph of fn's docstring, on one line."""
+    return " ".join((fn.__doc__ or "").strip().split("\n\n")[0].split())
+
+
+def _cell(text):
+    return text.replace("|", "\\|")      # a literal | inside a Markdown table cell
+
+
+def scipy_section():
+    import dualad.scipy as ds
+    out = []
+    w = out.append
+    rows = sorted((p for p in P.TABLE.values() if isinstance(p, SR.SpecialFunction)),
+                  key=lambda p: p.name)
+    w("## SciPy (`dualad.scipy`, the `scipy` extra)")
+    w("")
+    w(f"scipy.special's ufuncs work on traced values unchanged: **{len(rows)} rows** "
+      "(`dualad/rules/special.py`) join the table the first time one of them meets a "
+      "traced value (`import dualad` never imports SciPy). Each is checked like NumPy's "
+      "rows by `tests/test_table.py` on the inputs shown, and by "
+      "`tests/scipy/test_scipy_special.py` against SciPy's values and its own derivative "
+      "functions (`jvp`, `ivp`, `kvp`, `polygamma`, ...). An operand listed as constant "
+      "(an order, a shape) takes no derivative: a traced value there raises "
+      "`NotDifferentiableError`.")
+    w("")
+    w("| function | derivative in | constant | tested on | convention |")
+    w("|---|---|---|---|---|")
+    for p in rows:
+        diff = ", ".join(a for i, a in enumerate(p.args) if i not in p.nondiff)
+        const = ", ".join(a for i, a in enumerate(p.args) if i in p.nondiff)
+        w(f"| `scipy.special.{p.name}` | {diff} | {const} | {_tested_on(p)} | "
+          f"{_cell(p.kink or '')} |")
+    w("")
+    w("SciPy's Python-level functions call `np.asarray` first; `dualad.scipy` mirrors them "
+      "with scipy's signatures (tests: `tests/scipy/`, values against SciPy, derivatives "
+      "against finite differences in both modes at second order):")
+    w("")
+    for name in ("logsumexp", "softmax", "log_softmax", "multigammaln", "zeta"):
+        w(f"- `dualad.scipy.special.{name}`: {_first_line(getattr(ds.special, name))}")
+    w("- `dualad.scipy.special.polygamma`: the row above (scipy's is a Python function)")
+    for name in ds.signal.__all__:
+        w(f"- `dualad.scipy.signal.{name}`: {_first_line(getattr(ds.signal, name))}")
+    w("")
+    w("`dualad.scipy.stats`: x, loc, scale and every shape parameter take derivatives, "
+      "except the shapes listed for the distribution functions (cdf, sf, logcdf, logsf), "
+      "whose special function has them as an order.")
+    w("")
+    w("| distribution | methods | parameters | constant in cdf/sf |")
+    w("|---|---|---|---|")
+    for name in ds.stats.__all__:
+        d = getattr(ds.stats, name)
+        methods = [m for m in _DIST_METHODS if hasattr(d, m)
+                   and (m != "ppf" or hasattr(d, "_ppf"))]
+        if hasattr(d, "shapes"):
+            params = list(d.shapes) + (["loc", "scale"] if d.scaled else ["loc"])
+        else:
+            params = [a for a in ("mean", "cov", "alpha") if a in d.logpdf.__code__.co_varnames]
+        w(f"| `{name}` | {', '.join(methods)} | {', '.join(params)} | "
+          f"{', '.join(getattr(d, 'constant_in_cdf', ()))} |")
+    w("")
+    have = {m: getattr(ds, m) for m in AUTOGRAD_SCIPY}
+    parity = [(f"{m}.{n}", hasattr(have[m], n)) for m, names in AUTOGRAD_SCIPY.items()
+              for n in names]
+    gaps = [n for n, ok in parity if not ok]
+    w(f"HIPS autograd parity (autograd.scipy.special, .stats, .signal): "
+      f"**{len(parity) - len(gaps)} of {len(parity)}** "
+      + ("present." if not gaps else "present; missing: " + ", ".join(gaps) + ".")
+      + " autograd's `signal.convolve` has extra `axes`/`dot_axes` arguments; dualad's "
+        "follows scipy.signal.convolve.")
+    w("")
+    return out
 
 
 def main(argv=None):

@@ -31,6 +31,8 @@ import types
 
 import numpy as np
 
+from .. import rules
+
 _FALSE_WORDS = ("", "0", "false", "no", "off")
 
 #: False when the environment variable ``DUALAD_DISABLE_NUMBA`` is set (to anything but
@@ -66,10 +68,10 @@ def _uses_vjp(prim):
 
 
 def candidates():
-    """Elementwise primitives with one or two operands: the ones a kernel can serve."""
-    from .. import rules
+    """Elementwise primitives with one or two operands whose partials numba can compile:
+    the ones a kernel can serve."""
     return sorted(p.name for p in rules.TABLE.values()
-                  if isinstance(p, rules.Elementwise) and p.nin <= 2)
+                  if isinstance(p, rules.Elementwise) and p.nin <= 2 and p.kernel)
 
 
 _F64 = np.dtype(np.float64)
@@ -181,14 +183,13 @@ def _scalar_sign(x):
 
 def _translate(obj, depth=0):
     """(scalar stand-in for a global read by a partial, fingerprint text)."""
-    from .. import rules as P
     if obj is np:
         return np, "np"
-    if obj is P.where:
+    if obj is rules.where:
         return _numba().njit(_scalar_where), "where"
-    if obj is P.sign:
+    if obj is rules.sign:
         return _numba().njit(_scalar_sign), "sign"
-    if isinstance(obj, P.Elementwise):
+    if isinstance(obj, rules.Elementwise):
         if isinstance(obj.impl, np.ufunc):
             return obj.impl, "ufunc:" + obj.impl.__name__
         raise Unsupported(f"primitive {obj.name} has no ufunc")

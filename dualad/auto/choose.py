@@ -1,7 +1,10 @@
 """``jacobian(f, mode="auto")``: forward or reverse, chosen per call from n, m and the
 cost model, with the pass that discovers m kept."""
+from __future__ import annotations
+
 import math
 import time
+from typing import Any, Callable, Sequence
 
 import numpy as np
 
@@ -10,7 +13,8 @@ from ..core.tree import flatten, unflatten
 from ..cost.model import DEFAULT_CHUNK, FORWARD, REVERSE
 from ..cost.work import Work, size_of, tape_work
 from ..modes.forward import Dual, ForwardTrace
-from ..transforms.common import assemble, boxes_of, selected, split_aux, strip, strip_tree, wraps
+from ..transforms.common import (argnum_alias, assemble, boxes_of, selected, split_aux,
+                                 strip, strip_tree, wraps)
 from ..transforms.forward import jacfwd
 from ..transforms.reverse import Recording, batched_sweep, jacobian_from, jacrev
 from .machine import machine_model, model_of, settings_var
@@ -247,8 +251,39 @@ MODES = {"auto": "auto", "forward": "forward", "fwd": "forward",
          "reverse": "reverse", "rev": "reverse"}
 
 
-def jacobian(f, argnums=0, mode="auto", has_aux=False):
-    """The Jacobian, shape ``out.shape + in.shape``; mode "auto" picks the cheaper mode."""
+@argnum_alias
+def jacobian(f: Callable[..., Any], argnums: int | Sequence[int] = 0, mode: str = "auto",
+             has_aux: bool = False) -> Callable[..., Any]:
+    """The Jacobian, by the mode that is cheaper for this function on this machine.
+
+    With ``mode="auto"`` the first call discovers the output size m with a pass whose work
+    is kept, estimates both modes from a calibrated cost model, and later calls time the
+    modes and follow the measurements (per input shape). The returned function's
+    ``decision`` attribute says what the last call did and why.
+
+    Args:
+        f: The function; outputs and inputs may be containers of floats and arrays.
+        argnums: The positional argument to differentiate, or a tuple of them.
+        mode: ``"auto"``, ``"forward"`` (``"fwd"``, as ``jacfwd``) or ``"reverse"``
+            (``"rev"``, as ``jacrev``).
+        has_aux: If True, ``f`` returns ``(output, aux)``.
+
+    Returns:
+        A function returning the Jacobian, shaped ``output.shape + input.shape``, or
+        ``(jacobian, aux)`` with ``has_aux``.
+
+    Raises:
+        ValueError: unknown ``mode``, or ``argnums`` out of range.
+        TypeError: an argument cannot be differentiated.
+
+    Examples:
+        >>> jac = ad.jacobian(lambda x: np.sin(x) * 2.0)
+        >>> jac(np.zeros(2))
+        array([[2., 0.],
+               [0., 2.]])
+        >>> jac.decision.mode in ("forward", "reverse")
+        True
+    """
     if mode not in MODES:
         raise ValueError(f"mode must be one of {sorted(MODES)}, got {mode!r}")
     mode = MODES[mode]

@@ -1,5 +1,6 @@
 """Forward against reverse measured side by side over an (n, m) sweep: what the demo and
 the notebooks plot."""
+import gc
 import math
 import time
 from dataclasses import dataclass
@@ -44,7 +45,6 @@ def time_side_by_side(fns, args, repeat=7, block=2e-3, seed=0, clock="wall", rou
     programs on a busy machine take from it. With ``rounds=True`` the per-round times
     come back too: ``(medians, {name: [seconds per call in each round]})``.
     """
-    import gc
     tick = CLOCKS[clock]
     rng = np.random.default_rng(seed)
     inner = {}
@@ -93,7 +93,7 @@ class SweepRow:
     auto: float
     auto_mode: str          # what auto ran on its last call
     auto_basis: str
-    paired: float = None    # median over rounds of auto / the better fixed mode that round
+    paired: float | None = None  # median over rounds of auto / that round's better mode
 
     @property
     def best(self):

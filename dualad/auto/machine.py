@@ -1,11 +1,14 @@
 """Fitting the cost model to this machine: a tiny benchmark, once per process, and
 ``fixed_model`` for deterministic choices."""
+from __future__ import annotations
+
 import contextlib
 import contextvars
 import math
 import threading
 import time
 from dataclasses import dataclass
+from typing import Iterator
 
 import numpy as np
 
@@ -156,9 +159,24 @@ settings_var = contextvars.ContextVar("dualad_cost_settings", default=_Settings(
 
 
 @contextlib.contextmanager
-def fixed_model(model=None):
-    """Inside the block, auto and ``explain`` decide from ``model`` alone (default:
-    ``CostModel.default()``): nothing is timed or learnt, so choices are deterministic."""
+def fixed_model(model: CostModel | None = None) -> Iterator[CostModel]:
+    """A context manager: inside it auto and ``explain`` decide from ``model`` alone.
+
+    Nothing is timed or learnt, so choices are deterministic (tests, reproducible runs).
+
+    Args:
+        model: The ``CostModel`` to use (default: ``CostModel.default()``).
+
+    Returns:
+        The context manager; ``with fixed_model() as m`` binds the model.
+
+    Examples:
+        >>> with ad.fixed_model() as model:
+        ...     jac = ad.jacobian(lambda x: np.sum(x ** 2))
+        ...     J = jac(np.ones(1000))
+        >>> jac.decision.mode, model.source
+        ('reverse', 'default')
+    """
     model = model or CostModel.default()
     token = settings_var.set(_Settings(model, adaptive=False))
     try:

@@ -1,8 +1,11 @@
 """``explain(f, x)``: n, m, the passes of each mode, their estimated (and measured)
 times, the tape's memory, and the choice with its reason."""
+from __future__ import annotations
+
 import math
 import time
 from dataclasses import dataclass, field
+from typing import Any, Callable, Sequence
 
 import numpy as np
 
@@ -22,7 +25,19 @@ now = time.perf_counter
 # ------------------------------------------------------------------------------------
 @dataclass
 class CostReport:
-    """The cost of a Jacobian of f at one point, by either mode (``dualad.explain``)."""
+    """The cost of a Jacobian of f at one point, by either mode (what ``explain`` returns).
+
+    Fields give n, m, the directions per forward pass (k), the passes and sweeps each mode
+    needs, the work per pass, the tape's size and memory, the estimated and measured times
+    in seconds, and the ``choice`` (``"forward"`` or ``"reverse"``) with its ``basis`` and
+    ``reason``. ``str(report)`` is a table.
+
+    Examples:
+        >>> model = ad.CostModel.default()
+        >>> r = ad.explain(lambda x: np.tanh(x[:2]), np.ones(200), model=model)
+        >>> r.forward_passes, r.recorded_passes, r.choice
+        (4, 1, 'reverse')
+    """
 
     function: str
     n: int
@@ -40,20 +55,20 @@ class CostReport:
     est_sweep: float            # seconds for one backward sweep (of sweep_rows rows)
     est_forward: float          # seconds for the whole Jacobian, forward mode
     est_reverse: float          # seconds for the whole Jacobian, reverse mode
-    measured_forward: float = None
-    measured_reverse: float = None
+    measured_forward: float | None = None
+    measured_reverse: float | None = None
     choice: str = ""
     basis: str = ""
     reason: str = ""
-    model: CostModel = field(default=None, repr=False)
+    model: CostModel | None = field(default=None, repr=False)
     sweep_rows: int = 1         # Jacobian rows per backward sweep
 
     @property
-    def forward_text(self):
+    def forward_text(self) -> str:
         return passes_text(FORWARD, self.n, self.m, self.k)
 
     @property
-    def reverse_text(self):
+    def reverse_text(self) -> str:
         return passes_text(REVERSE, self.n, self.m, self.k, self.sweep_rows)
 
     def __str__(self):
@@ -84,16 +99,33 @@ def _bytes(b):
         b /= 1000.0
 
 
-def explain(f, *args, argnums=0, has_aux=False, measure=False, repeat=5, model=None):
+def explain(f: Callable[..., Any], *args: Any, argnums: int | Sequence[int] = 0,
+            has_aux: bool = False, measure: bool = False, repeat: int = 5,
+            model: CostModel | None = None) -> CostReport:
     """Which mode ``jacobian(f, mode="auto")`` settles on at ``args``, and why.
 
-    Returns a ``CostReport`` (print it for a table). f runs once on a tape, which gives
-    m, the work per pass and the memory the tape holds; the estimates come from ``model``
-    (default: the machine's calibrated model, or the one of an enclosing ``fixed_model``).
-    With ``measure=True`` both modes are also timed (medians of ``repeat`` interleaved
-    runs) and the choice follows the measurements; auto learns from those timings too.
-    Without it the choice follows what auto has measured on this function at these input
-    shapes, if it has timed both modes, else the estimates.
+    ``f`` runs once on a tape, which gives m, the work per pass and the memory the tape
+    holds; the estimates come from ``model`` (default: this machine's calibrated model, or
+    the one of an enclosing ``fixed_model``). With ``measure=True`` both modes are also timed
+    and the choice follows the measurements.
+
+    Args:
+        f: The function.
+        *args: Its positional arguments.
+        argnums: The argument(s) the Jacobian is taken with respect to.
+        has_aux: If True, ``f`` returns ``(output, aux)``.
+        measure: Time both modes (medians of ``repeat`` interleaved runs).
+        repeat: Timed runs per mode with ``measure``.
+        model: The ``CostModel`` to estimate with.
+
+    Returns:
+        A ``CostReport``: n, m, passes per mode, estimates, measurements, tape memory, the
+        choice and its reason; ``print`` it for a table.
+
+    Examples:
+        >>> report = ad.explain(lambda x: np.sin(x), np.ones(3), model=ad.CostModel.default())
+        >>> report.n, report.m, report.choice
+        (3, 3, 'forward')
     """
     settings = settings_var.get()
     adaptive = settings.adaptive and model is None
@@ -123,7 +155,8 @@ def explain(f, *args, argnums=0, has_aux=False, measure=False, repeat=5, model=N
         fwd = jacfwd(f, argnums, has_aux)
         rev = jacrev(f, argnums, has_aux)
         fwd(*args), rev(*args)                  # warm up
-        tf, tr = [], []
+        tf: list[float] = []
+        tr: list[float] = []
         for _ in range(max(1, repeat)):
             for fn, ts in ((fwd, tf), (rev, tr)):
                 t0 = now()

@@ -12,8 +12,11 @@ inside (so lower traces handle it in turn), and wraps the result. Boxes of lower
 are constants to a higher trace, which is what keeps nested derivatives from mixing
 their perturbations ("perturbation confusion").
 """
+from __future__ import annotations
+
 import itertools
 import numbers
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator
 
 import numpy as np
 
@@ -58,6 +61,37 @@ class Box:
     __slots__ = ("value", "_trace")
     __array_priority__ = 1000
 
+    if TYPE_CHECKING:
+        # Installed at import by dualad.numpy.operators; declared here for type checkers:
+        # the arithmetic operators, indexing, and the ndarray methods (any other attribute).
+        _trace: Any
+        def __getattr__(self, name: str) -> Any: ...
+        def __add__(self, other: Any) -> Any: ...
+        def __radd__(self, other: Any) -> Any: ...
+        def __sub__(self, other: Any) -> Any: ...
+        def __rsub__(self, other: Any) -> Any: ...
+        def __mul__(self, other: Any) -> Any: ...
+        def __rmul__(self, other: Any) -> Any: ...
+        def __truediv__(self, other: Any) -> Any: ...
+        def __rtruediv__(self, other: Any) -> Any: ...
+        def __floordiv__(self, other: Any) -> Any: ...
+        def __mod__(self, other: Any) -> Any: ...
+        def __rmod__(self, other: Any) -> Any: ...
+        def __pow__(self, other: Any) -> Any: ...
+        def __rpow__(self, other: Any) -> Any: ...
+        def __matmul__(self, other: Any) -> Any: ...
+        def __rmatmul__(self, other: Any) -> Any: ...
+        def __neg__(self) -> Any: ...
+        def __pos__(self) -> Any: ...
+        def __abs__(self) -> Any: ...
+        def __lt__(self, other: Any) -> Any: ...
+        def __le__(self, other: Any) -> Any: ...
+        def __gt__(self, other: Any) -> Any: ...
+        def __ge__(self, other: Any) -> Any: ...
+        def __getitem__(self, index: Any) -> Any: ...
+        def __setitem__(self, index: Any, value: Any) -> None: ...
+        def __iter__(self) -> Iterator[Any]: ...
+
     # --- array-like introspection, on the value -------------------------------------
     @property
     def shape(self):
@@ -100,9 +134,11 @@ class Box:
         recorded write ``x[i] = v`` updates x. Readers of the old value keep it."""
         if type(new) is not type(self) or new._trace is not self._trace:
             return False
-        for cls in type(self).__mro__:
+        kind = type(self)
+        for cls in kind.__mro__:
             for name in cls.__dict__.get("__slots__", ()):
-                setattr(self, name, getattr(new, name))
+                if not isinstance(getattr(kind, name, None), property):   # shadowed slot
+                    setattr(self, name, getattr(new, name))
         return True
 
 
@@ -132,26 +168,59 @@ def top_trace(args):
 class Primitive:
     """One differentiable operation: a NumPy implementation, a JVP and a VJP.
 
-    ``jvp(tangents, primals, out, kw)`` gets one tangent per operand (None for a zero
-    tangent), each with a leading axis of k directions, and returns the output tangent
-    with the same leading axis (or None). ``vjp(i, g, primals, out, kw)`` returns the
-    cotangent of operand ``i`` given the output cotangent ``g``. Rules are written with
-    NumPy calls, so they are themselves differentiable by outer traces.
+    Every row of dualad's primitive table is a ``Primitive``; ``dualad.primitive`` makes one
+    from your function. Calling a primitive on traced values dispatches to the trace with the
+    highest level, which applies the rules.
 
-    ``cost`` says how the cost model counts its work: ``"elements"`` (per element produced
-    or read, the default), ``"view"`` (a reshape-like view: no work per element) or
-    ``"matmul"`` (multiply-adds of a matrix product).
+    Args:
+        name: The name errors and ``grad_fn`` show.
+        impl: The implementation on plain values.
+        jvp: ``jvp(tangents, primals, out, **kw)``: one tangent per operand (None for zero),
+            each with a leading axis of k directions; returns the output tangent (same
+            leading axis) or None.
+        vjp: ``vjp(i, g, primals, out, **kw)``: the cotangent of operand ``i`` given the
+            output cotangent ``g``.
+        nondiff: Indices of operands that are never differentiated.
+        cost: How the cost model counts its work: ``"elements"`` (the elements it
+            produces), ``"view"`` (none: a reshape or transpose) or ``"matmul"``
+            (multiply-adds).
+        depends: How its output elements depend on its operands' elements, for sparsity
+            detection (``dualad.sparse.pattern``): ``"elementwise"`` (the broadcast
+            index), ``"gather"`` (``impl`` moves values without combining them: it is run
+            on element ids), ``"scatter"`` (linear, and its VJP is a gather), ``"reduce"`` /
+            ``"scan"`` (all of / the prefix along ``depends_axes(ndim, kw)``), ``"lanes"``
+            (dense along ``depends_axes``, independent across the other axes),
+            ``"contract"`` (the einsum ``einsum_spec(shapes, kw)``), or ``"dense"`` (every
+            output element on every operand element: the default, a safe superset).
+        depends_axes: For ``depends`` "reduce", "scan" and "lanes": the axes, as a
+            function of (ndim, kw).
+        einsum_spec: For ``depends`` "contract": the einsum subscripts, as a function of
+            (operand shapes, kw).
+
+    Examples:
+        >>> double = ad.Primitive("double", lambda x: 2.0 * x,
+        ...                       jvp=lambda ts, ps, out: 2.0 * ts[0],
+        ...                       vjp=lambda i, g, ps, out: 2.0 * g)
+        >>> double(3.0), ad.grad(double)(3.0), ad.jvp(double, (3.0,), (1.0,))
+        (6.0, 2.0, (6.0, 2.0))
     """
 
     elementwise = False
 
-    def __init__(self, name, impl, jvp=None, vjp=None, nondiff=(), cost="elements"):
+    def __init__(self, name: str, impl: Callable[..., Any],
+                 jvp: Callable[..., Any] | None = None, vjp: Callable[..., Any] | None = None,
+                 nondiff: Iterable[int] = (), cost: str = "elements",
+                 depends: str = "dense", depends_axes: Callable[..., Any] | None = None,
+                 einsum_spec: Callable[..., Any] | None = None) -> None:
         self.name = name
         self.impl = impl
         self._jvp = jvp
         self._vjp = vjp
         self.nondiff = frozenset(nondiff)
         self.cost = cost
+        self.depends = depends
+        self.depends_axes = depends_axes
+        self.einsum_spec = einsum_spec
 
     def __call__(self, *args, **kw):
         trace = top_trace(args)
@@ -237,8 +306,24 @@ def object_array(box, elements):
     return out
 
 
-def primal(x):
-    """The plain value inside ``x``, with every derivative stripped (no derivative flows)."""
+def primal(x: Any) -> Any:
+    """The plain value inside ``x``, with every derivative stripped.
+
+    No derivative flows through the result: use it to take a value on purpose (a step size,
+    a log message) where ``float(x)`` would raise ``ConcretizationError``.
+
+    Args:
+        x: A traced value (``Dual``, ``Tracer``, ``Tensor``) or a plain one.
+
+    Returns:
+        The float or ndarray inside all the boxes; a plain ``x`` is returned as is.
+
+    Examples:
+        >>> ad.primal(ad.Dual(2.0, 1.0))
+        2.0
+        >>> ad.grad(lambda x: x * float(ad.primal(x)))(3.0)
+        3.0
+    """
     while isinstance(x, Box):
         x = x.value
     return x

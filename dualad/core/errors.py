@@ -3,11 +3,32 @@ from .site import conversion_site
 
 
 class DualadError(Exception):
-    """Base class of every dualad error."""
+    """Base class of every error dualad raises instead of a derivative that could be wrong.
+
+    Each subclass is also the built-in exception a caller would expect (``TypeError``,
+    ``RuntimeError``, ``AssertionError``), so existing ``except`` clauses keep working.
+
+    Examples:
+        >>> issubclass(ad.NotDifferentiableError, ad.DualadError)
+        True
+    """
 
 
 class NotDifferentiableError(DualadError, TypeError):
-    """An operation on a traced value has no derivative rule in dualad."""
+    """An operation on a traced value has no derivative rule in dualad.
+
+    Raised for a NumPy function dualad does not support, an unsupported argument of a
+    supported one, and a custom primitive used in a mode whose rule was not given. The
+    message names the operation. Fix: use supported functions (docs/COVERAGE.md), declare
+    the operation with ``dualad.primitive`` and its rules, or take the value with
+    ``dualad.primal(x)`` if no derivative should flow through it. Also a ``TypeError``.
+
+    Examples:
+        >>> ad.grad(lambda x: np.sum(np.unique(x)))(np.ones(3))
+        Traceback (most recent call last):
+        ...
+        NotDifferentiableError: dualad has no derivative rule for numpy.unique; ...
+    """
 
     def __init__(self, name, hint=""):
         self.name = name
@@ -25,9 +46,19 @@ class NotDifferentiableError(DualadError, TypeError):
 class ConcretizationError(DualadError, TypeError):
     """A traced value was turned into a plain number or array, which would drop its derivative.
 
+    Raised by ``float(x)``, ``int(x)``, ``math.sin(x)``, ``np.asarray(x, dtype=float)``,
+    ``np.float64(x)``, a write into a plain array and similar conversions of a traced value.
     The message names where: the library function the user called (``scipy.integrate.
     trapezoid``, ``numpy.mean``), read from the stack, or the user's own expression that
     converted it (``np.float64(x)``, ``a[0] = x`` into a plain array), with a fix for it.
+    Also a ``TypeError``.
+
+    Examples:
+        >>> import math
+        >>> ad.grad(lambda x: math.sin(x))(1.0)
+        Traceback (most recent call last):
+        ...
+        ConcretizationError: `math.sin(x)` would silently drop the derivative of a traced value ...
     """
 
     def __init__(self, what, fix=""):
@@ -47,7 +78,21 @@ class ConcretizationError(DualadError, TypeError):
 
 
 class LeakedTracerError(DualadError, RuntimeError):
-    """A traced value was used after the derivative that created it had finished."""
+    """A traced value was used after the derivative that created it had finished.
+
+    Happens when ``f`` stores a traced value in a global, a closure or a container and it is
+    used later. Fix: return values from the differentiated function instead, or keep
+    ``dualad.primal(x)``. Also a ``RuntimeError``.
+
+    Examples:
+        >>> kept = []
+        >>> ad.grad(lambda x: kept.append(x) or x)(1.0)
+        1.0
+        >>> np.sin(kept[0])
+        Traceback (most recent call last):
+        ...
+        LeakedTracerError: a Tracer was used after the derivative computation ...
+    """
 
     def __init__(self, kind):
         super().__init__(
@@ -58,7 +103,21 @@ class LeakedTracerError(DualadError, RuntimeError):
 
 
 class InPlaceError(DualadError, TypeError):
-    """An in-place write into a traced array, which cannot be recorded."""
+    """An in-place write into a traced array, which dualad cannot record.
+
+    Raised by ``x[i] = v``, in-place methods such as ``x.sort()``, and ``out=`` arguments
+    on traced arrays. Fix: build a new array (``np.where``, ``np.concatenate``,
+    ``x = x + d``, ``np.sort(x)``). Also a ``TypeError``.
+
+    Examples:
+        >>> def f(x):
+        ...     x[0] = 0.0
+        ...     return np.sum(x)
+        >>> ad.grad(f)(np.ones(2))
+        Traceback (most recent call last):
+        ...
+        InPlaceError: x[...] = value writes in place into a traced array, ...
+    """
 
     def __init__(self, what, fix=None):
         if fix is not None:

@@ -95,7 +95,8 @@ class Site:
     def what(self, default):
         """What converted the value, in the user's terms (``default``: dualad's hook)."""
         if self.stores_into_plain_array:
-            return f"`{self.text} = ...` into a plain NumPy array"
+            return (f"`{self.text} = ...` into a plain NumPy array" if self.text
+                    else "a write into a plain NumPy array")
         if self.library is None and self.text and self.op and self.op.startswith("CALL"):
             hook = default.strip("(). ")
             return f"`{self.text}`" if hook in self.text else f"`{self.text}` ({default})"

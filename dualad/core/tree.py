@@ -1,7 +1,7 @@
 """Nested containers (tuples, lists, dicts, namedtuples, None) of arrays: flatten and rebuild."""
 import numpy as np
 
-from .box import Box
+from .box import Box, dtype_of, ndim_of, shape_of
 
 LEAF = ("leaf",)
 # Types that are always leaves, checked by exact type before the container tests: a bare
@@ -67,3 +67,42 @@ def tree_map(fn, tree, *rest):
     leaves, treedef = flatten(tree)
     others = [flatten(r)[0] for r in rest]
     return unflatten(treedef, [fn(*xs) for xs in zip(leaves, *others)])
+
+
+def ravel_pytree(tree):
+    """``(flat, unravel)``: the leaves of a container of arrays and floats joined into one
+    1-D array, and the function rebuilding the container from such a vector (JAX's
+    ``ravel_pytree``, autograd's ``flatten``). Both directions are differentiable, so
+    optimizers written for vectors work on parameters kept in dicts and lists."""
+    leaves, treedef = flatten(tree)
+    shapes = [tuple(shape_of(x)) for x in leaves]
+    sizes = [int(np.prod(s, dtype=np.int64)) for s in shapes]
+    scalar = [ndim_of(x) == 0 and not isinstance(x, np.ndarray) for x in leaves]
+    dtypes = [dtype_of(x) for x in leaves]
+    flat = (np.concatenate([np.ravel(x) for x in leaves]) if leaves
+            else np.zeros(0))
+
+    def unravel(vector):
+        if np.shape(vector) != np.shape(flat):
+            raise ValueError(f"unravel expects a vector of shape {np.shape(flat)}, got "
+                             f"{np.shape(vector)}")
+        parts, off = [], 0
+        for shape, size, sc, dt in zip(shapes, sizes, scalar, dtypes):
+            piece = vector[off] if sc else np.reshape(vector[off:off + size], shape)
+            if not isinstance(piece, Box) and np.result_type(piece) != dt:
+                piece = piece.astype(dt) if hasattr(piece, "astype") else dt.type(piece)
+            parts.append(piece)
+            off += size
+        return unflatten(treedef, parts)
+    return flat, unravel
+
+
+def flatten_func(func, example):
+    """autograd's ``flatten_func``: ``(flat_func, unravel, flat_example)`` where
+    ``flat_func(v, *args)`` is ``func(unravel(v), *args)`` with its output raveled too,
+    for optimizers that work on vectors."""
+    flat_example, unravel = ravel_pytree(example)
+
+    def flat_func(vector, *args):
+        return ravel_pytree(func(unravel(vector), *args))[0]
+    return flat_func, unravel, flat_example

@@ -1,4 +1,8 @@
 """Forward mode: ``Dual`` numbers carry k tangent directions alongside each value."""
+from __future__ import annotations
+
+from typing import Any
+
 import numpy as np
 
 from ..accel import kernels, memory
@@ -37,18 +41,35 @@ class ForwardTrace(Trace):
 
 
 class Dual(Box):
-    """A value with tangents: ``Dual(primal, tangent)``.
+    """A value with tangents, for forward mode by hand: ``Dual(primal, tangent)``.
 
-    ``tangent`` has the primal's shape (one direction) or a leading axis of k directions,
-    ``(k,) + primal.shape``, so one evaluation gives k columns of a Jacobian. Duals made by
-    hand share one perturbation per kind (single or batched); ``dualad.jvp`` and
-    ``dualad.jacfwd`` give each call its own, so nested derivatives never mix.
+    NumPy functions and operators on a Dual carry the tangent along (``np.sin(d)``,
+    ``d @ A``). ``tangent`` has the primal's shape (one direction) or a leading axis of k
+    directions, ``(k,) + primal.shape``, so one evaluation gives k columns of a Jacobian.
+    Duals made by hand share one perturbation; ``jvp`` and ``jacfwd`` give each call its own,
+    so nested derivatives never mix.
+
+    Args:
+        primal: The value: a float or a float array (ints are promoted).
+        tangent: The direction(s), shaped like ``primal`` or ``(k,) + primal.shape``.
+
+    Raises:
+        ValueError: the tangent's shape matches neither.
+
+    Examples:
+        >>> d = np.sin(ad.Dual(0.0, 1.0)) * 3.0
+        >>> float(d.primal), float(d.tangent)
+        (0.0, 3.0)
+        >>> x = ad.Dual(np.array([1.0, 2.0]), np.eye(2))     # two directions at once
+        >>> (x * x).tangent
+        array([[2., 0.],
+               [0., 4.]])
     """
 
     __slots__ = ("_t",)
-    _user_traces = {}
+    _user_traces: dict[bool, ForwardTrace] = {}
 
-    def __init__(self, primal, tangent):
+    def __init__(self, primal: Any, tangent: Any) -> None:
         primal = as_input(primal)
         tangent = np.asarray(tangent, dtype=np.result_type(primal, np.float32))
         pshape = shape_of(primal)
@@ -71,11 +92,11 @@ class Dual(Box):
         return d
 
     @property
-    def primal(self):
+    def primal(self) -> Any:
         return self.value
 
     @property
-    def tangent(self):
+    def tangent(self) -> Any:
         """The tangent: ``primal.shape``, or ``(k,) + primal.shape`` for k directions."""
         return self._t if self._trace.batched else self._t[0]
 

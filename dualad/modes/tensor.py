@@ -24,10 +24,14 @@ The tensor trace has level 0, below every ``grad``/``jvp``, so tensors are const
 works, and when a gradient depends on tensors that require grad it is itself recorded on
 their graph (``backward()`` of it gives second derivatives).
 """
+from __future__ import annotations
+
 import functools
 import itertools
+from typing import Any
 
 import numpy as np
+from numpy.typing import DTypeLike
 
 from ..accel import memory
 from ..core import (Box, DualadError, Trace, dtype_of, is_inexact, new_level, object_array,
@@ -39,18 +43,55 @@ __all__ = ["Tensor", "Node", "no_grad", "enable_grad", "is_grad_enabled", "Graph
 
 
 class GraphFreedError(DualadError, RuntimeError):
-    """backward() through a graph whose saved values were freed by an earlier backward()."""
+    """``backward()`` through a graph whose saved values an earlier ``backward()`` freed.
+
+    Fix: call ``backward(retain_graph=True)`` the first time if you need to go through the
+    same graph again, or recompute the forward pass. Also a ``RuntimeError``.
+
+    Examples:
+        >>> w = ad.Tensor(2.0, requires_grad=True)
+        >>> y = w * w
+        >>> y.backward()
+        >>> y.backward()
+        Traceback (most recent call last):
+        ...
+        GraphFreedError: backward() reached the 'multiply' node whose saved values ...
+    """
 
 
 class TensorError(DualadError, RuntimeError):
-    """A misuse of the object API that would otherwise give a wrong or missing gradient."""
+    """A misuse of the object API that would otherwise give a wrong or missing gradient.
+
+    Raised by ``float(t)`` / ``np.asarray(t)`` on a tensor that requires grad (use
+    ``.item()``, ``.numpy()`` or ``.detach()``), an in-place update of such a leaf outside
+    ``no_grad``, ``backward()`` on a tensor that does not require grad, or a non-scalar
+    ``backward()`` without ``gradient``. Also a ``RuntimeError``.
+
+    Examples:
+        >>> w = ad.Tensor(2.0, requires_grad=True)
+        >>> float(w * 3.0)
+        Traceback (most recent call last):
+        ...
+        TensorError: float() on a tensor that requires grad would silently drop ...
+        >>> (w * 3.0).item()
+        6.0
+    """
 
 
 # ------------------------------------------------------------------------------------
 # Gradient mode
 # ------------------------------------------------------------------------------------
-def is_grad_enabled():
-    """False inside ``no_grad()``: operations on tensors are then not recorded."""
+def is_grad_enabled() -> bool:
+    """Whether operations on tensors are recorded here (False inside ``no_grad()``).
+
+    Returns:
+        True outside ``no_grad`` blocks (and inside ``enable_grad``).
+
+    Examples:
+        >>> with ad.no_grad():
+        ...     ad.is_grad_enabled()
+        False
+    """
     return TENSORS.level >= record_from.get()
 
 
@@ -80,11 +121,18 @@ class _GradMode:
 
 
 class no_grad(_GradMode):
-    """``with dualad.no_grad():`` nothing is recorded, results do not require grad.
+    """A context manager (and decorator) inside which nothing is recorded.
 
-    A ``grad``/``vjp`` already running when the block starts stops recording too, but one
-    called inside the block still differentiates (as ``torch.func.grad`` does). Usable as
-    a decorator.
+    Operations on tensors inside the block do not require grad (evaluation, parameter
+    updates); a ``grad``/``vjp`` already running when the block starts stops recording too,
+    but one called inside the block still differentiates (as ``torch.func.grad`` does).
+
+    Examples:
+        >>> w = ad.Tensor(2.0, requires_grad=True)
+        >>> with ad.no_grad():
+        ...     y = w * 3.0
+        >>> y.requires_grad, ad.is_grad_enabled()
+        (False, True)
     """
 
     def _value(self):
@@ -92,7 +140,16 @@ class no_grad(_GradMode):
 
 
 class enable_grad(_GradMode):
-    """Switch recording back on inside a ``no_grad()`` block."""
+    """A context manager (and decorator) that switches recording back on inside ``no_grad``.
+
+    Examples:
+        >>> w = ad.Tensor(2.0, requires_grad=True)
+        >>> with ad.no_grad():
+        ...     with ad.enable_grad():
+        ...         y = w * 3.0
+        >>> y.requires_grad
+        True
+    """
 
     def _value(self):
         return 0
@@ -231,15 +288,34 @@ def _concrete_array(data, what):
 class Tensor(Box):
     """An array that records the operations applied to it, PyTorch style.
 
-    ``Tensor(data, requires_grad=False, dtype=None)`` copies ``data`` into an ndarray.
     Operators and NumPy functions (``np.tanh(t)``, ``np.sum(t)``, ``t @ w``) give tensors;
-    when an operand requires grad the result records how it was made (``grad_fn``) and
-    ``backward()`` accumulates gradients into the ``.grad`` of the leaves.
+    when an operand requires grad the result records how it was made (``grad_fn``), and
+    ``backward()`` accumulates gradients into the ``.grad`` of the leaves. The graph belongs
+    to the values and is freed with them.
+
+    Args:
+        data: The values (copied into an ndarray); numbers, lists or arrays.
+        requires_grad: Record operations on this tensor and accumulate its gradient.
+        dtype: The NumPy dtype to convert ``data`` to.
+
+    Raises:
+        TypeError: ``data`` is not numeric, or ``requires_grad`` for a non-float dtype.
+        TensorError: ``data`` is a value being differentiated by ``grad``/``jvp``.
+
+    Examples:
+        >>> x = ad.Tensor([1.0, 2.0], requires_grad=True)
+        >>> y = np.sum(x ** 2)
+        >>> y
+        Tensor(5., grad_fn=<sum>)
+        >>> y.backward()
+        >>> x.grad
+        Tensor([2., 4.])
     """
 
     __slots__ = ("_node", "_requires_grad", "_grad")
 
-    def __init__(self, data, requires_grad=False, dtype=None):
+    def __init__(self, data: Any, requires_grad: bool = False,
+                 dtype: DTypeLike | None = None) -> None:
         arr = _concrete_array(data, "Tensor()")
         if arr is None:
             arr = np.array(data, dtype=dtype)
@@ -267,14 +343,14 @@ class Tensor(Box):
 
     # --- autograd attributes ------------------------------------------------------------
     @property
-    def requires_grad(self):
+    def requires_grad(self) -> bool:
         return self._requires_grad
 
     @requires_grad.setter
-    def requires_grad(self, flag):
+    def requires_grad(self, flag: bool) -> None:
         self.requires_grad_(flag)
 
-    def requires_grad_(self, requires_grad=True):
+    def requires_grad_(self, requires_grad: bool = True) -> Tensor:
         """Start (or stop) tracking this leaf. Returns the tensor."""
         requires_grad = bool(requires_grad)
         if self._node is not None:
@@ -292,22 +368,22 @@ class Tensor(Box):
         return self
 
     @property
-    def is_leaf(self):
+    def is_leaf(self) -> bool:
         """True for tensors made by the user (and for results that do not require grad)."""
         return self._node is None
 
     @property
-    def grad_fn(self):
+    def grad_fn(self) -> Node | None:
         """The ``Node`` that made this tensor (``.name`` names the operation), None for leaves."""
         return self._node
 
     @property
-    def grad(self):
+    def grad(self) -> Tensor | None:
         """The accumulated gradient (a Tensor), or None before the first backward()."""
         return self._grad
 
     @grad.setter
-    def grad(self, g):
+    def grad(self, g: Any) -> None:
         if g is None:
             self._grad = None
             return
@@ -318,16 +394,29 @@ class Tensor(Box):
                              f"{self.shape}")
         self._grad = Tensor._make(arr.astype(self.dtype, copy=False), None)
 
-    def detach(self):
+    def detach(self) -> Tensor:
         """The same values, cut from the graph (a new leaf that does not require grad)."""
         return Tensor._make(self.value, None)
 
-    def backward(self, gradient=None, retain_graph=False):
-        """Accumulate d(self)/d(leaf) into every leaf's ``.grad`` (chain rule, reverse).
+    def backward(self, gradient: Any = None, retain_graph: bool = False) -> None:
+        """Accumulate d(self)/d(leaf) into every leaf's ``.grad``, by reverse mode.
 
-        A scalar (one-element) output needs no ``gradient``; otherwise pass the output
-        cotangent (the vector of the vector-Jacobian product), shaped like the output.
-        Saved values are freed afterwards unless ``retain_graph=True``.
+        Args:
+            gradient: The output cotangent v of the product vᵀJ, shaped like this tensor;
+                not needed for a one-element tensor.
+            retain_graph: Keep the saved values for another ``backward()`` through this graph
+                (they are freed otherwise).
+
+        Raises:
+            TensorError: this tensor does not require grad, or it has several elements and no
+                ``gradient`` was given.
+            GraphFreedError: an earlier ``backward()`` freed part of this graph.
+
+        Examples:
+            >>> x = ad.Tensor([1.0, 2.0], requires_grad=True)
+            >>> (x * x).backward(gradient=np.array([1.0, 10.0]))
+            >>> x.grad
+            Tensor([ 2., 40.])
         """
         if not self._requires_grad:
             raise TensorError(
@@ -386,30 +475,30 @@ class Tensor(Box):
 
     # --- explicit values ----------------------------------------------------------------
     @property
-    def data(self):
+    def data(self) -> np.ndarray:
         """The values as a read-only ndarray (shared, not copied). No gradient flows."""
         return _readonly(self.value)
 
     @data.setter
-    def data(self, value):
+    def data(self, value: Any) -> None:
         arr = _concrete_array(value, ".data =")
         self.value = np.array(value) if arr is None else arr
 
-    def numpy(self):
+    def numpy(self) -> np.ndarray:
         """The values as a read-only ndarray (explicit: no gradient flows through it)."""
         return _readonly(self.value)
 
-    def item(self):
+    def item(self) -> Any:
         """The value of a one-element tensor as a Python number."""
         if self.size != 1:
             raise ValueError(f"item() needs a one-element tensor, this one has shape "
                              f"{self.shape}")
         return np.asarray(self.value).item()
 
-    def tolist(self):
+    def tolist(self) -> Any:
         return np.asarray(self.value).tolist()
 
-    def numel(self):
+    def numel(self) -> int:
         return self.size
 
     # --- conversions: allowed unless they would silently cut a gradient -------------------
@@ -523,7 +612,7 @@ class Tensor(Box):
         new[idx] = primal(value)
         self.value = new
 
-    def zero_(self):
+    def zero_(self) -> Tensor:
         """Set every entry to zero (in place; allowed where t -= t would be)."""
         self._check_inplace("zero_()")
         self.value = np.zeros_like(self.value)

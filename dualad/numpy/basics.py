@@ -209,8 +209,8 @@ def constant_of(a, value):
     """``value`` (a plain array made like ``a``) as a box of a's trace with a zero
     derivative when ``a`` is traced, so ``out[i] = ...`` on it is recorded (a plain array
     could not hold a traced value); else ``value``."""
-    if isinstance(a, Box) and type(value) is np.ndarray and value.dtype.kind in "fc":
-        return a._trace.constant(value, a)
+    if isinstance(a, Box) and isinstance(value, np.ndarray) and value.dtype.kind in "fc":
+        return a._trace.constant(np.asarray(value), a)     # a plain ndarray inside
     return value
 
 

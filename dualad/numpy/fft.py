@@ -46,7 +46,8 @@ def _fft_vjp(i, g, primals, out, n, axis, norm, inverse):
     return P.project(_resize(r, axis, shape_of(x)[axis]), x)
 
 
-fft_prim = P.register(P.Primitive("fft", _fft_impl, _fft_jvp, _fft_vjp))
+fft_prim = P.register(P.Primitive("fft", _fft_impl, _fft_jvp, _fft_vjp,
+                                    depends="lanes", depends_axes=P.axis_kw))
 
 
 def _rfft_impl(x, n, axis, norm):
@@ -63,7 +64,8 @@ def _rfft_vjp(i, g, primals, out, n, axis, norm):
     return P.real(_resize(full, axis, shape_of(x)[axis]))
 
 
-rfft_prim = P.register(P.Primitive("rfft", _rfft_impl, _rfft_jvp, _rfft_vjp))
+rfft_prim = P.register(P.Primitive("rfft", _rfft_impl, _rfft_jvp, _rfft_vjp,
+                                    depends="lanes", depends_axes=P.axis_kw))
 
 
 def _irfft_impl(x, n, axis, norm):
@@ -92,7 +94,8 @@ def _irfft_vjp(i, g, primals, out, n, axis, norm):
     return P.project(_resize(v, axis, shape_of(x)[axis]), x)
 
 
-irfft_prim = P.register(P.Primitive("irfft", _irfft_impl, _irfft_jvp, _irfft_vjp))
+irfft_prim = P.register(P.Primitive("irfft", _irfft_impl, _irfft_jvp, _irfft_vjp,
+                                    depends="lanes", depends_axes=P.axis_kw))
 
 
 # ------------------------------------------------------------------------------------

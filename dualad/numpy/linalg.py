@@ -24,8 +24,14 @@ Conventions (documented on the coverage page and tested):
 - norm: the zero vector (matrix) has derivative 0 for the 2-norm and Frobenius norm;
   inf/-inf/1 norms and the matrix 1/inf norms follow max/min (ties split) and abs (0 at 0).
 - Complex matrices: products, einsum, solve, inv, det follow the complex convention of
-  dualad (holomorphic derivative, VJP transposed without conjugation); decompositions
-  (cholesky, eigh, qr, svd, pinv, slogdet, eig) are real only.
+  dualad (holomorphic derivative, VJP transposed without conjugation: the transpose for
+  the real pairing Re sum(a * b)). cholesky and eigh of a Hermitian matrix read one
+  triangle and the real part of the diagonal, as LAPACK does; svd too. Complex eigen
+  and singular vectors are fixed only up to a phase each: forward mode uses the gauge
+  Im(diag(V^H dV)) = 0 (svd: the phase difference goes to U), so only phase-free
+  functions of them (values, |v|^2, projectors, U diag(s) Vh) have a derivative, and
+  reverse mode refuses a cotangent that depends on the phases. qr, pinv, slogdet are
+  real only.
 """
 import builtins
 import math
@@ -55,6 +61,24 @@ def _mm(a, b):
     return P.matmul(a, b)
 
 
+def _is_complex(x):
+    return dtype_of(x).kind == "c"
+
+
+def _conj(x):
+    """The complex conjugate (nothing to do, and nothing recorded, for real values)."""
+    return P.conjugate(x) if _is_complex(x) else x
+
+
+def _H(x):
+    """The conjugate transpose of the last two axes (the transpose for real values)."""
+    return _conj(_T(x))
+
+
+def _re(x):
+    return P.real(x) if _is_complex(x) else x
+
+
 def _eye(n, like):
     return np.eye(n, dtype=np.result_type(dtype_of(like), np.float32))
 
@@ -82,17 +106,45 @@ def _diag_embed(v):
 
 
 def _sym_from(t, lower):
-    """The symmetric matrix a function reading one triangle of its input sees."""
-    if lower:
-        return _tril(t) + _T(_tril(t, -1))
-    return _triu(t) + _T(_triu(t, 1))
+    """The symmetric (Hermitian) matrix a function reading one triangle of its input
+    sees; LAPACK reads only the real part of a complex diagonal."""
+    if not _is_complex(t):
+        if lower:
+            return _tril(t) + _T(_tril(t, -1))
+        return _triu(t) + _T(_triu(t, 1))
+    strict = _tril(t, -1) if lower else _triu(t, 1)
+    return strict + _H(strict) + _diag_embed(P.real(_diag_part(t)))
 
 
 def _sym_transpose(g, lower):
-    """The transpose of ``_sym_from``: a matrix gradient onto the triangle that is read."""
-    if lower:
-        return _tril(g) + _tril(_T(g), -1)
-    return _triu(g) + _triu(_T(g), 1)
+    """The transpose of ``_sym_from`` (for the real pairing Re sum(g * t)): a matrix
+    gradient onto the triangle that is read."""
+    if not _is_complex(g):
+        if lower:
+            return _tril(g) + _tril(_T(g), -1)
+        return _triu(g) + _triu(_T(g), 1)
+    both = g + _H(g)
+    strict = _tril(both, -1) if lower else _triu(both, 1)
+    return strict + _diag_embed(P.real(_diag_part(g)))
+
+
+def _phase_free(name, j):
+    """Complex eigen/singular vectors are unique up to a phase per vector; a function of
+    them has a derivative only if it does not depend on those phases, that is, if
+    Im(diag(j)) vanishes (j: V^T gV of the cotangent, U^T gU + V^T gV for svd)."""
+    jv = primal(j)
+    if not np.iscomplexobj(jv):
+        return
+    d = np.abs(np.imag(np.diagonal(jv, axis1=-2, axis2=-1)))
+    scale = np.max(np.abs(jv), initial=0.0)
+    if np.max(d, initial=0.0) > 1e-8 * max(scale, 1e-300):
+        raise NotDifferentiableError(
+            f"numpy.linalg.{name} of a complex matrix, followed by a function that depends "
+            "on the phases of the vectors",
+            hint="Each complex eigen/singular vector is fixed only up to a factor "
+                 "exp(i phi), so such a function has no derivative. Differentiate a "
+                 "phase-free quantity instead (the values, |v|**2, v @ v.conj().T, "
+                 "U @ diag(s) @ Vh, ...).")
 
 
 def _real_only(name, *xs):
@@ -381,7 +433,13 @@ def _einsum_vjp(i, g, primals, out, spec, optimize=False):
     return P.project(r, primals[i])
 
 
-einsum_prim = P.register(P.Primitive("einsum", _einsum_impl, _einsum_jvp, _einsum_vjp))
+#: The sparsity structure of the rows on stacks of matrices: each output matrix depends on
+#: the whole input matrix of its stack position (``Primitive.depends = "lanes"``).
+MATRICES = P.last_axes(2)
+
+einsum_prim = P.register(P.Primitive("einsum", _einsum_impl, _einsum_jvp, _einsum_vjp,
+                                      depends="contract",
+                                      einsum_spec=lambda shapes, kw: kw["spec"]))
 
 
 def _einsum_prepare(ins, out, ops):
@@ -450,7 +508,8 @@ def _inv_vjp(i, g, primals, out):
     return -_mm(ot, _mm(g, ot))
 
 
-inv_prim = P.register(P.Primitive("inv", np.linalg.inv, _inv_jvp, _inv_vjp))
+inv_prim = P.register(P.Primitive("inv", np.linalg.inv, _inv_jvp, _inv_vjp,
+        depends="lanes", depends_axes=MATRICES))
 
 
 @implements(np.linalg.inv)
@@ -508,7 +567,8 @@ def _det_vjp(i, g, primals, out):
     return P.reshape(g * out, shape=s + (1, 1)) * _T(inv_prim(a))
 
 
-det_prim = P.register(P.Primitive("det", np.linalg.det, _det_jvp, _det_vjp))
+det_prim = P.register(P.Primitive("det", np.linalg.det, _det_jvp, _det_vjp,
+        depends="lanes", depends_axes=MATRICES))
 
 
 @implements(np.linalg.det)
@@ -530,7 +590,8 @@ def _logabsdet_vjp(i, g, primals, out):
 
 
 logabsdet_prim = P.register(P.Primitive("logabsdet", _logabsdet_impl, _logabsdet_jvp,
-                                        _logabsdet_vjp))
+                                        _logabsdet_vjp,
+        depends="lanes", depends_axes=MATRICES))
 
 
 @implements(np.linalg.slogdet)
@@ -556,35 +617,36 @@ def _chol_impl(a, upper=False):
 
 
 def _chol_lower(L, upper):
-    return _T(L) if upper else L
+    return _H(L) if upper else L
 
 
 def _chol_jvp(tangents, primals, out, upper=False):
     L = _chol_lower(out, upper)
     ds = _sym_from(tangents[0], lower=not upper)
     y = solve_prim(L, ds)                       # L^-1 dS
-    c = _T(solve_prim(L, _T(y)))                # L^-1 dS L^-T
+    c = _T(solve_prim(_conj(L), _T(y)))         # L^-1 dS L^-H
     dL = _mm(L, _phi(c))
-    return _T(dL) if upper else dL
+    return _H(dL) if upper else dL
 
 
 def _chol_vjp(i, g, primals, out, upper=False):
+    # the transpose of the JVP for the real pairing: X -> A X B transposes to G -> A^T G B^T
     L = _chol_lower(out, upper)
-    gl = _T(g) if upper else g
+    gl = _H(g) if upper else g
     p = _phi(_mm(_T(L), gl))
     x = solve_prim(_T(L), p)                    # L^-T P
-    G = _T(solve_prim(_T(L), _T(x)))            # L^-T P L^-1
+    G = _T(solve_prim(_H(L), _T(x)))            # L^-T P conj(L)^-1
     return _sym_transpose(G, lower=not upper)
 
 
-cholesky_prim = P.register(P.Primitive("cholesky", _chol_impl, _chol_jvp, _chol_vjp))
+cholesky_prim = P.register(P.Primitive("cholesky", _chol_impl, _chol_jvp, _chol_vjp,
+        depends="lanes", depends_axes=MATRICES))
 
 
 @implements(np.linalg.cholesky, convention="reads one triangle of the input (lower by "
                                            "default); the other triangle has derivative 0")
 def cholesky(a, /, *, upper=False):
     _square("cholesky", a)
-    _real_only("cholesky", a)
     return cholesky_prim(a, upper=bool(upper))
 
 
@@ -602,11 +664,19 @@ def _unpack_eigh(p):
             P.getitem(p, idx=(Ellipsis, slice(1, n + 1), slice(None))))
 
 
+def _unpack_hermitian(p):
+    """(w, v) of eigh: a complex Hermitian matrix has real eigenvalues, packed as
+    complex numbers."""
+    w, v = _unpack_eigh(p)
+    return _re(w), v
+
+
 def _eigh_jvp(tangents, primals, out, UPLO="L"):
-    w, v = _unpack_eigh(out)
+    # complex: in the gauge Im(diag(V^H dV)) = 0 (each vector's phase held)
+    w, v = _unpack_hermitian(out)
     ds = _sym_from(tangents[0], lower=UPLO.upper() == "L")
-    m = _mm(_T(v), _mm(ds, v))                  # V^T dS V
-    dw = _diag_part(m)
+    m = _mm(_H(v), _mm(ds, v))                  # V^H dS V
+    dw = _re(_diag_part(m))
     dv = _mm(v, _gap_matrix(w, m) * m)
     nd = ndim_of(dw)
     return P.concatenate(P.reshape(dw, shape=shape_of(dw)[:-1] + (1,) + shape_of(dw)[-1:]),
@@ -614,26 +684,27 @@ def _eigh_jvp(tangents, primals, out, UPLO="L"):
 
 
 def _eigh_vjp(i, g, primals, out, UPLO="L"):
-    w, v = _unpack_eigh(out)
-    gw, gv = _unpack_eigh(g)
+    w, v = _unpack_hermitian(out)
+    gw, gv = _unpack_hermitian(g)
     m = _mm(_T(v), gv)                           # V^T gV
-    inner = _diag_embed(gw) + _gap_matrix(w, m - _T(m)) * m
-    G = _mm(v, _mm(inner, _T(v)))
+    _phase_free("eigh", m)
+    inner = _diag_embed(gw) + _gap_matrix(w, m - _H(m)) * m
+    G = _mm(_conj(v), _mm(inner, _T(v)))         # conj(V) inner V^T
     return _sym_transpose(G, lower=UPLO.upper() == "L")
 
 
-eigh_prim = P.register(P.Primitive("eigh", _eigh_impl, _eigh_jvp, _eigh_vjp))
+eigh_prim = P.register(P.Primitive("eigh", _eigh_impl, _eigh_jvp, _eigh_vjp,
+        depends="lanes", depends_axes=MATRICES))
 
 _EIG_TIES = ("reads one triangle (lower by default); at exactly repeated eigenvalues the "
              "eigenvector derivative is NaN where needed, 0 where the tied pair's "
-             "coupling vanishes")
+             "coupling vanishes; complex: phase-free functions of the vectors only")
 
 
 @implements(np.linalg.eigh, convention=_EIG_TIES)
 def eigh(a, UPLO="L"):
     _square("eigh", a)
-    _real_only("eigh", a)
-    w, v = _unpack_eigh(eigh_prim(a, UPLO=UPLO))
+    w, v = _unpack_hermitian(eigh_prim(a, UPLO=UPLO))
     return np.linalg._linalg.EighResult(w, v)
 
 
@@ -660,7 +731,7 @@ def _unpack_svd(p, a_shape):
     m, n, k = _svd_dims(a_shape)
     batch = shape_of(p)[:-1]
     u = P.reshape(P.getitem(p, idx=(Ellipsis, slice(0, m * k))), shape=batch + (m, k))
-    s = P.getitem(p, idx=(Ellipsis, slice(m * k, m * k + k)))
+    s = _re(P.getitem(p, idx=(Ellipsis, slice(m * k, m * k + k))))   # real, packed
     vh = P.reshape(P.getitem(p, idx=(Ellipsis, slice(m * k + k, None))), shape=batch + (k, n))
     return u, s, vh
 
@@ -676,21 +747,26 @@ def _svd_jvp(tangents, primals, out):
     (da,) = tangents
     m, n, k = _svd_dims(shape_of(a))
     u, s, vh = _unpack_svd(out, shape_of(a))
-    v = _T(vh)
-    dp = _mm(_T(u), _mm(da, v))                  # U^T dA V   (k, ..., k, k)
-    ds = _diag_part(dp)
+    v = _H(vh)
+    dp = _mm(_H(u), _mm(da, v))                  # U^H dA V   (k, ..., k, k)
+    ds = _re(_diag_part(dp))
     S = _diag_embed(s)
     s2 = s * s
     inv_s = _diag_embed(1.0 / s)
-    du_core = _mm(dp, S) + _mm(S, _T(dp))
-    dv_core = _mm(S, dp) + _mm(_T(dp), S)
-    du = _mm(u, _gap_matrix(s2, du_core - _T(du_core)) * du_core)
-    dv = _mm(v, _gap_matrix(s2, dv_core - _T(dv_core)) * dv_core)
+    du_core = _mm(dp, S) + _mm(S, _H(dp))
+    dv_core = _mm(S, dp) + _mm(_H(dp), S)
+    du_inner = _gap_matrix(s2, du_core - _H(du_core)) * du_core
+    if _is_complex(dp):
+        # complex: U^H dU and V^H dV have imaginary diagonals of which only the
+        # difference, i Im(dP_ii) / s_i, is fixed; the gauge puts it on U
+        du_inner = du_inner + _diag_embed(1j * P.imag(_diag_part(dp)) / s)
+    du = _mm(u, du_inner)
+    dv = _mm(v, _gap_matrix(s2, dv_core - _H(dv_core)) * dv_core)
     if m > k:
-        du = du + _mm(da - _mm(u, _mm(_T(u), da)), _mm(v, inv_s))
+        du = du + _mm(da - _mm(u, _mm(_H(u), da)), _mm(v, inv_s))
     if n > k:
-        dv = dv + _mm(_T(da) - _mm(v, _mm(vh, _T(da))), _mm(u, inv_s))
-    return _pack_svd(du, ds, _T(dv))
+        dv = dv + _mm(_H(da) - _mm(v, _mm(vh, _H(da))), _mm(u, inv_s))
+    return _pack_svd(du, ds, _H(dv))
 
 
 def _svd_vjp(i, g, primals, out):
@@ -698,35 +774,41 @@ def _svd_vjp(i, g, primals, out):
     m, n, k = _svd_dims(shape_of(a))
     u, s, vh = _unpack_svd(out, shape_of(a))
     gu, gs, gvh = _unpack_svd(g, shape_of(a))
-    v, gv = _T(vh), _T(gvh)
+    v, gv = _H(vh), _H(gvh)
     S = _diag_embed(s)
     s2 = s * s
     inv_s = _diag_embed(1.0 / s)
     ju = _mm(_T(u), gu)
     jv = _mm(_T(v), gv)
-    au = ju - _T(ju)
-    av = jv - _T(jv)
-    # the transpose of the JVP above: F is antisymmetric, F o (X + X^T) -> sym parts
+    au = ju - _H(ju)
+    av = jv - _H(jv)
+    # the transpose of the JVP above for the real pairing (X -> A X B transposes to
+    # G -> A^T G B^T): F is antisymmetric, F o (X + X^H) -> anti-Hermitian parts
     fu = _gap_matrix(s2, au) * au
     fv = _gap_matrix(s2, av) * av
     core = _mm(fu, S) + _mm(S, fv) + _diag_embed(gs)
-    ga = _mm(u, _mm(core, vh))
+    if _is_complex(ju):
+        _phase_free("svd", ju + jv)
+        core = core + _diag_embed(1j * P.imag(_diag_part(ju)) / s)
+    uc, vhc = _conj(u), _conj(vh)
+    ga = _mm(uc, _mm(core, vhc))
     if m > k:
-        ga = ga + _mm(gu - _mm(u, ju), _mm(inv_s, vh))
+        ga = ga + _mm(gu - _mm(uc, ju), _mm(inv_s, vhc))
     if n > k:
-        ga = ga + _mm(_mm(u, inv_s), _T(gv - _mm(v, jv)))
+        ga = ga + _mm(_mm(uc, inv_s), _H(gv - _mm(_conj(v), jv)))
     return ga
 
 
-svd_prim = P.register(P.Primitive("svd", _svd_impl, _svd_jvp, _svd_vjp))
+svd_prim = P.register(P.Primitive("svd", _svd_impl, _svd_jvp, _svd_vjp,
+        depends="lanes", depends_axes=MATRICES))
 
 _SVD_TIES = ("at exactly repeated singular values the singular-vector derivative is NaN "
-             "where needed; zero singular values of non-square matrices give NaN")
+             "where needed; zero singular values of non-square matrices give NaN; "
+             "complex: phase-free functions of the vectors only")
 
 
 @implements(np.linalg.svd, convention=_SVD_TIES)
 def svd(a, full_matrices=True, compute_uv=True, hermitian=False):
-    _real_only("svd", a)
     shape = shape_of(a)
     if len(shape) < 2:
         raise np.linalg.LinAlgError("%d-dimensional array given. Array must be at least "
@@ -784,7 +866,8 @@ def _qr_vjp(i, g, primals, out):
     return _T(solve_prim(r, _T(xbar)))          # Xbar R^-T
 
 
-qr_prim = P.register(P.Primitive("qr", _qr_impl, _qr_jvp, _qr_vjp))
+qr_prim = P.register(P.Primitive("qr", _qr_impl, _qr_jvp, _qr_vjp,
+        depends="lanes", depends_axes=MATRICES))
 
 
 @implements(np.linalg.qr)
@@ -839,7 +922,8 @@ def _pinv_vjp(i, g, primals, out, rcond=None, hermitian=False):
             + _mm(_mm(_T(p), p), _mm(gt, j_)))
 
 
-pinv_prim = P.register(P.Primitive("pinv", _pinv_impl, _pinv_jvp, _pinv_vjp))
+pinv_prim = P.register(P.Primitive("pinv", _pinv_impl, _pinv_jvp, _pinv_vjp,
+        depends="lanes", depends_axes=MATRICES))
 
 
 @implements(np.linalg.pinv, convention="differentiated at constant rank (singular values "
@@ -897,7 +981,6 @@ def _matrix_norm(x, ord, axes, keepdims):
     if ord in (None, "fro", "f"):
         r = safe_sqrt(sum_(_abs2(x), axis=(r_ax, c_ax)))
     elif ord in ("nuc", 2, -2):
-        _real_only("norm", x)
         s = svd(moveaxis(x, (r_ax, c_ax), (-2, -1)), compute_uv=False)
         r = (sum_(s, axis=-1) if ord == "nuc" else
              amax(s, axis=-1) if ord == 2 else amin(s, axis=-1))
@@ -1053,7 +1136,8 @@ def _pick_index(x, rows):
     return _batch_index(rows.shape[:-1]) + (rows, np.arange(shape_of(x)[-1]))
 
 
-eig_prim = P.register(P.Primitive("eig", _eig_impl, _eig_jvp, _eig_vjp))
+eig_prim = P.register(P.Primitive("eig", _eig_impl, _eig_jvp, _eig_vjp,
+        depends="lanes", depends_axes=MATRICES))
 
 
 @implements(np.linalg.eig, convention="eigenvectors in NumPy's gauge (unit norm, largest "

@@ -69,7 +69,8 @@ def _cumsum_vjp(i, g, primals, out, axis):
     return _rcumsum(g, axis)
 
 
-cumsum_ = P.register(P.Primitive("cumsum", _cumsum_impl, _cumsum_jvp, _cumsum_vjp))
+cumsum_ = P.register(P.Primitive("cumsum", _cumsum_impl, _cumsum_jvp, _cumsum_vjp,
+                                  depends="scan", depends_axes=P.axis_kw))
 
 
 # ------------------------------------------------------------------------------------
@@ -127,7 +128,8 @@ def _cumprod_vjp(i, g, primals, out, axis):
     return _move_back(r, axis)
 
 
-cumprod_ = P.register(P.Primitive("cumprod", _cumprod_impl, _cumprod_jvp, _cumprod_vjp))
+cumprod_ = P.register(P.Primitive("cumprod", _cumprod_impl, _cumprod_jvp, _cumprod_vjp,
+                                   depends="scan", depends_axes=P.axis_kw))
 
 
 # ------------------------------------------------------------------------------------
@@ -162,7 +164,8 @@ def _prod_vjp(i, g, primals, out):
     return P.reshape(g, shape=shape_of(g) + (1,)) * _others(x)
 
 
-prod_last = P.register(P.Primitive("prod", _prod_impl, _prod_jvp, _prod_vjp))
+prod_last = P.register(P.Primitive("prod", _prod_impl, _prod_jvp, _prod_vjp,
+                                    depends="reduce", depends_axes=P.last_axes(1)))
 
 
 def _gather_axes(a, axes):
@@ -234,7 +237,8 @@ def _chooser(name, fn):
             g = P.reshape(g, shape=tuple(1 if d in axis else n for d, n in enumerate(shape)))
         return g * w
 
-    return P.register(P.Primitive(name, impl, jvp, vjp))
+    return P.register(P.Primitive(name, impl, jvp, vjp, depends="reduce",
+                                  depends_axes=P.axis_kw))
 
 
 amax_ = _chooser("max", np.max)

@@ -8,6 +8,9 @@ implementation is a ufunc serves it); the NumPy families (``basics``, ``shapes``
 raises ``NotDifferentiableError`` naming the NumPy function.
 """
 import builtins
+import importlib
+import sys
+from typing import Any, Callable
 
 import numpy as np
 
@@ -49,8 +52,9 @@ def unsupported_kwargs(name, kw):
 # primitive implemented by a NumPy function that is not a ufunc (np.sinc) serves that
 # function. The table follows the primitive table: entries declared later (in other
 # modules, or by users) are picked up on the next call (``_refresh``).
-UFUNCS = {}
-EXTRA_UFUNCS = {np.positive: lambda x: x}    # ufuncs served by compositions (gufuncs)
+UFUNCS: dict[Any, Any] = {}
+# ufuncs served by compositions (gufuncs)
+EXTRA_UFUNCS: dict[Any, Callable[..., Any]] = {np.positive: lambda x: x}
 _seen = [0]
 
 # Piecewise-constant or boolean ufuncs: evaluated on the values, derivative zero.
@@ -61,7 +65,7 @@ ZERO_DERIVATIVE_UFUNCS = {
     np.floor_divide, np.heaviside, np.spacing, np.isnat,
 }
 
-FUNCTIONS = {}
+FUNCTIONS: dict[Any, Callable[..., Any]] = {}
 # Functions of the values only: shapes, zeros, comparisons, index searches.
 FUNCTIONS.update({fn: value_only(fn) for fn in (
     np.shape, np.ndim, np.size, np.result_type, np.iscomplexobj, np.isrealobj, np.isscalar, np.argmax, np.argmin,
@@ -71,7 +75,7 @@ _table_functions = set()   # FUNCTIONS entries that come from the primitive tabl
 
 # The documented convention at non-differentiable points of compositions (the table's
 # elementwise entries carry theirs in ``kink``): NumPy function -> text.
-CONVENTIONS = {}
+CONVENTIONS: dict[Any, str] = {}
 
 
 def refresh():
@@ -111,18 +115,26 @@ def implements(*np_functions, convention=None):
     return register
 
 
+# Rows for other libraries' ufuncs, in modules imported the first time a ufunc that no
+# row serves meets a traced value while the library is loaded (``import dualad`` imports
+# neither): library -> rules module.
+OPTIONAL_RULES = {"scipy.special": "dualad.rules.special"}
+
+
+def load_optional_rules():
+    """Import the rule modules of the loaded libraries; True if one was new."""
+    new = False
+    for library, rules in OPTIONAL_RULES.items():
+        if library in sys.modules and rules not in sys.modules:
+            importlib.import_module(rules)
+            new = True
+    return new
+
+
 def ufunc_name(ufunc, method="__call__"):
-    """``numpy.add``, ``scipy.special.gammaln``: where users find the ufunc."""
-    name = ufunc.__name__
-    home = "numpy"
-    if getattr(np, name, None) is not ufunc:
-        import sys
-        for mod in ("scipy.special",):
-            m = sys.modules.get(mod)
-            if m is not None and getattr(m, name, None) is ufunc:
-                home = mod
-                break
-    return f"{home}.{name}" + ("" if method == "__call__" else f".{method}")
+    lib = next((lib for lib in OPTIONAL_RULES if getattr(
+        sys.modules.get(lib), ufunc.__name__, None) is ufunc), "numpy")
+    return f"{lib}.{ufunc.__name__}" + ("" if method == "__call__" else f".{method}")
 
 
 def array_ufunc(self, ufunc, method, *inputs, **kwargs):
@@ -142,6 +154,9 @@ def array_ufunc(self, ufunc, method, *inputs, **kwargs):
         refresh()
         fn = COMPLEX_UFUNCS.get(ufunc)
         if fn is None or not _any_complex(inputs):
+            fn = UFUNCS.get(ufunc)
+        if fn is None and load_optional_rules():
+            refresh()
             fn = UFUNCS.get(ufunc)
         if fn is not None:
             if kwargs and ufunc in EXTRA_UFUNCS and ufunc is not np.positive:
@@ -167,7 +182,7 @@ def _any_complex(xs):
 
 # Ufuncs whose rule differs on complex operands (abs of a complex number is not holomorphic):
 # ufunc -> function used when an operand is complex. Filled by the modules that own them.
-COMPLEX_UFUNCS = {}
+COMPLEX_UFUNCS: dict[Any, Callable[..., Any]] = {}
 
 # ufunc.reduce / .accumulate / .outer on traced values: method -> {ufunc: fn(ufunc, ...)}.
 UFUNC_METHODS = {"reduce": {}, "accumulate": {}, "outer": {}, "reduceat": {}}

@@ -12,7 +12,7 @@ from .elementwise import (MINUS_ONE, ONE, RELEASE_MIN_SIZE, Elementwise, absolut
                           logaddexp2, maximum, minimum, multiply, negative, power, rad2deg, radians,
                           reciprocal, released, remainder, sample_operands, scale, sign, sin, sinc,
                           sinh, sqrt, square, subtract, tan, tanh, where)
-from .structural import (align, broadcast_to, cast, concatenate, conjugate, duplicate_targets,
-                         getitem, imag, index_update, pack,
-                         is_vector_product, matmul, moveaxis_, norm_axes, project, real, reshape,
+from .structural import (align, axis_kw, broadcast_to, cast, concatenate, conjugate,
+                         duplicate_targets, getitem, imag, index_update, is_vector_product,
+                         last_axes, matmul, moveaxis_, norm_axes, pack, project, real, reshape,
                          scatter_add, sum_, transpose, unbroadcast)

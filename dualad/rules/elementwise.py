@@ -27,15 +27,18 @@ class Elementwise(Primitive):
     """A broadcasting elementwise op with partials ``d_i(*operands, out)``.
 
     ``partials[i]`` is None for an operand that takes no derivative (a condition).
-    ``domain`` (optional) describes the inputs the finite-difference tests may draw.
+    ``domain`` (optional) describes the inputs the finite-difference tests may draw: a
+    name (tests/test_table.py: DOMAINS), or per operand an interval ``(lo, hi)`` or the
+    list of values an operand without derivative (an order) takes.
     """
 
     elementwise = True
+    kernel = True       # numba can compile the partials (a fused kernel is possible)
 
     def __init__(self, name, impl, partials, domain=None, kink=None, scalar=None,
                  fused_jvp=None, fused_vjp=False, fast=None):
         nondiff = {i for i, d in enumerate(partials) if d is None}
-        super().__init__(name, impl, nondiff=nondiff)
+        super().__init__(name, impl, nondiff=nondiff, depends="elementwise")
         self.partials = partials
         self.nin = len(partials)
         self.domain = domain
@@ -173,6 +176,9 @@ def sample_operands(prim, rng, shape):
     """Random float64 operands of shape ``shape`` inside an elementwise primitive's
     ``domain`` (ties, kinks and poles have probability zero): for kernel tests and
     benchmarks."""
+    if isinstance(prim.domain, tuple):      # per operand: an interval or the values
+        return tuple(rng.choice(d, shape).astype(float) if isinstance(d, list)
+                     else rng.uniform(*d, shape) for d in prim.domain)
     lo, hi = {"open_unit": (-0.9, 0.9), "tan": (-1.2, 1.2), "gt_one": (1.2, 3.0),
               "positive": (0.2, 2.0), "positive_x": (0.2, 2.0),
               "gt_minus_one": (-0.8, 2.0)}.get(prim.domain, (-2.0, 2.0))

@@ -99,7 +99,20 @@ def _spread(g, shape, axes, keepdims):
     return view
 
 
-sum_ = register(Primitive("sum", _sum_impl, _sum_jvp, _sum_vjp))
+def axis_kw(ndim, kw):
+    """The axes a reduction's ``axis=`` keyword names (all of them for None): the
+    ``depends_axes`` of the rows that reduce or scan along ``axis``."""
+    return norm_axes(kw.get("axis"), ndim)
+
+
+def last_axes(count):
+    """``depends_axes`` of rows working on the last ``count`` axes (a row of ``prod``, the
+    matrices of a linear-algebra row)."""
+    return lambda ndim, kw: tuple(range(ndim - count, ndim))
+
+
+sum_ = register(Primitive("sum", _sum_impl, _sum_jvp, _sum_vjp, depends="reduce",
+                          depends_axes=axis_kw))
 
 
 def _broadcast_impl(x, shape):
@@ -117,7 +130,7 @@ def _broadcast_vjp(i, g, primals, out, shape):
 
 
 broadcast_to = register(Primitive("broadcast_to", _broadcast_impl, _broadcast_jvp,
-                                  _broadcast_vjp, cost="view"))
+                                  _broadcast_vjp, cost="view", depends="gather"))
 
 
 def _reshape_impl(x, shape):
@@ -134,7 +147,7 @@ def _reshape_vjp(i, g, primals, out, shape):
 
 
 reshape = register(Primitive("reshape", _reshape_impl, _reshape_jvp, _reshape_vjp,
-                             cost="view"))
+                             cost="view", depends="gather"))
 
 
 def _transpose_impl(x, axes):
@@ -151,7 +164,7 @@ def _transpose_vjp(i, g, primals, out, axes):
 
 
 transpose = register(Primitive("transpose", _transpose_impl, _transpose_jvp,
-                               _transpose_vjp, cost="view"))
+                               _transpose_vjp, cost="view", depends="gather"))
 
 
 def _cast_impl(x, dtype):
@@ -169,7 +182,7 @@ def _cast_vjp(i, g, primals, out, dtype):
     return cast(project(g, primals[0]), dtype=dtype_of(primals[0]))
 
 
-cast = register(Primitive("cast", _cast_impl, _cast_jvp, _cast_vjp))
+cast = register(Primitive("cast", _cast_impl, _cast_jvp, _cast_vjp, depends="elementwise"))
 
 
 # --- indexing ---------------------------------------------------------------------
@@ -221,7 +234,8 @@ def _getitem_vjp(i, g, primals, out, idx):
     return scatter_add(g, idx=idx, shape=shape_of(primals[0]))
 
 
-getitem = register(Primitive("getitem", _getitem_impl, _getitem_jvp, _getitem_vjp))
+getitem = register(Primitive("getitem", _getitem_impl, _getitem_jvp, _getitem_vjp,
+                             depends="gather"))
 
 
 def _scatter_impl(g, idx, shape):
@@ -246,7 +260,8 @@ def _scatter_vjp(i, g, primals, out, idx, shape):
     return getitem(g, idx=idx)
 
 
-scatter_add = register(Primitive("scatter_add", _scatter_impl, _scatter_jvp, _scatter_vjp))
+scatter_add = register(Primitive("scatter_add", _scatter_impl, _scatter_jvp, _scatter_vjp,
+                                 depends="scatter"))
 
 
 def moveaxis_(x, src, dst):
@@ -275,7 +290,8 @@ def _concat_vjp(i, g, primals, out, axis=0):
     return project(getitem(g, idx=(slice(None),) * axis + (slice(start, stop),)), primals[i])
 
 
-concatenate = register(Primitive("concatenate", _concat_impl, _concat_jvp, _concat_vjp))
+concatenate = register(Primitive("concatenate", _concat_impl, _concat_jvp, _concat_vjp,
+                                 depends="gather"))
 
 
 # --- matrix product: operands both at least 2-D, or a vector and a vector or matrix ------
@@ -366,8 +382,18 @@ def _matmul_vjp(i, g, primals, out, **kw):
     return project(unbroadcast(matmul(_swap_last(a), g), shape_of(b)), b)
 
 
+def _matmul_spec(shapes, kw):
+    """The einsum of a matmul of operands of these shapes (its sparsity structure)."""
+    na, nb = len(shapes[0]), len(shapes[1])
+    if na == 1 or nb == 1:
+        return {(1, 1): "j,j->", (1, 2): "j,jk->k", (2, 1): "ij,j->i"}[na, nb]
+    nbatch = max(na, nb) - 2
+    batch = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"[:nbatch]
+    return f"{batch[nbatch - na + 2:]}ij,{batch[nbatch - nb + 2:]}jk->{batch}ik"
+
+
 matmul = register(Primitive("matmul", np.matmul, _matmul_jvp, _matmul_vjp,
-                            cost="matmul"))
+                            cost="matmul", depends="contract", einsum_spec=_matmul_spec))
 
 
 # --- complex numbers --------------------------------------------------------------------
@@ -391,7 +417,7 @@ def _real_vjp(i, g, primals, out):
     return cast(g, dtype=dtype_of(x)) if dtype_of(x).kind == "c" else g
 
 
-real = register(Primitive("real", _real_impl, _real_jvp, _real_vjp))
+real = register(Primitive("real", _real_impl, _real_jvp, _real_vjp, depends="elementwise"))
 
 
 def _imag_impl(x):
@@ -408,7 +434,7 @@ def _imag_vjp(i, g, primals, out):
     return g * (-1j) if dtype_of(x).kind == "c" else g * 0.0
 
 
-imag = register(Primitive("imag", _imag_impl, _imag_jvp, _imag_vjp))
+imag = register(Primitive("imag", _imag_impl, _imag_jvp, _imag_vjp, depends="elementwise"))
 
 
 def _conj_jvp(tangents, primals, out):
@@ -420,7 +446,8 @@ def _conj_vjp(i, g, primals, out):
     return conjugate(g) if dtype_of(g).kind == "c" else g
 
 
-conjugate = register(Primitive("conjugate", np.conjugate, _conj_jvp, _conj_vjp))
+conjugate = register(Primitive("conjugate", np.conjugate, _conj_jvp, _conj_vjp,
+                               depends="elementwise"))
 
 
 def project(c, like):
@@ -463,7 +490,7 @@ def _pack_vjp(i, g, primals, out, shape):
 
 #: ``np.array([a, b, c])`` of traced scalars: what an object array of boxes becomes where
 #: it meets dualad (``core.from_objects``).
-pack = register(Primitive("pack", _pack_impl, _pack_jvp, _pack_vjp))
+pack = register(Primitive("pack", _pack_impl, _pack_jvp, _pack_vjp, depends="gather"))
 set_packer(pack)
 
 
@@ -499,7 +526,8 @@ def _update_vjp(i, g, primals, out, idx):
 
 #: ``x[idx] = v`` recorded as a new value (the box is rebound to it; readers of the old
 #: value keep the old one), as torch and mygrad record in-place writes.
-index_update = register(Primitive("index_update", _update_impl, _update_jvp, _update_vjp))
+index_update = register(Primitive("index_update", _update_impl, _update_jvp, _update_vjp,
+                                  depends="gather"))
 
 
 def duplicate_targets(idx, shape):

@@ -12,10 +12,15 @@ h = 2^-17 (float64) or 2^-7 (float32) is close to (3 eps_mach)^(1/3), which bala
 the default tolerances leave a wide margin above that error for functions of moderate
 size and curvature.
 """
+from __future__ import annotations
+
+from typing import Any, Callable, Sequence
+
 import numpy as np
 
 from ..core import Box, DualadError, as_input
 from ..core.tree import flatten, unflatten
+from .common import of_chosen
 from .forward import jvp
 from .reverse import vjp
 
@@ -26,7 +31,24 @@ _MODES = {"fwd": "fwd", "forward": "fwd", "rev": "rev", "reverse": "rev"}
 
 
 class GradCheckError(DualadError, AssertionError):
-    """A derivative computed by dualad disagrees with finite differences."""
+    """A derivative computed by dualad disagrees with finite differences (``check_grads``).
+
+    The message names the mode, the order, the argument and the largest error. Fix the rule
+    it points to; for a function that is rough at the point checked, adjust ``eps``, ``atol``
+    or ``rtol``. Also an ``AssertionError``, so a failing check fails a test.
+
+    Examples:
+        >>> @ad.primitive
+        ... def square(x):
+        ...     return x * x
+        >>> @square.defjvp
+        ... def _(tangents, out, x):
+        ...     return x * tangents[0]          # wrong: the factor 2 is missing
+        >>> ad.check_grads(square, (1.5,), order=1, modes="fwd")
+        Traceback (most recent call last):
+        ...
+        GradCheckError: ...
+    """
 
 
 # ------------------------------------------------------------------------------------
@@ -264,19 +286,59 @@ def _tree_abs(tree):
     return unflatten(treedef, [np.abs(np.asarray(x, np.float64)) for x in leaves])
 
 
-def check_grads(f, args, order=2, modes=("fwd", "rev"), eps=None, atol=None, rtol=None,
-                seed=0):
+_LATER: Any = object()
+
+
+def check_grads(f: Callable[..., Any], args: Any = _LATER, order: int = 2,
+                modes: str | Sequence[str] = ("fwd", "rev"),
+                eps: float | None = None, atol: float | None = None,
+                rtol: float | None = None, seed: int = 0,
+                argnum: int | Sequence[int] = 0) -> Any:
     """Check ``f``'s derivatives at ``args`` against central finite differences.
 
-    ``args``: a tuple of positional arguments, each a float, a float array or a nested
-    tuple/list/dict/namedtuple of them (a single non-tuple argument is accepted too).
-    ``modes``: "fwd"/"forward" checks jvp, "rev"/"reverse" checks vjp (via
-    <vjp(u), v> = <u, J v>). With ``order`` > 1 the derivative functions
-    x -> jvp(f, x, v)[1] and x -> vjp(f, x)[1](u) are checked the same way, recursively,
-    in every requested mode (so order 2 covers forward and reverse over each of them).
-    Directions are drawn from ``numpy.random.default_rng(seed)``. Elementwise the check
-    is |got - want| <= atol + rtol |want|. Raises ``GradCheckError`` on a mismatch.
+    Two call forms: JAX's ``check_grads(f, args, order, modes=...)`` checks at once;
+    autograd's ``check_grads(f, modes=..., order=...)(*args)`` (no ``args``) returns a
+    checker called with f's arguments, which checks with respect to argument ``argnum``
+    (an int or a tuple) and holds the others fixed.
+
+    ``jvp`` (mode ``"fwd"``) and ``vjp`` (mode ``"rev"``, through
+    ``<vjp(u), v> = <u, J v>``) are compared with central differences along random
+    directions. With ``order`` > 1 the derivative functions ``x -> jvp(f, x, v)[1]`` and
+    ``x -> vjp(f, x)[1](u)`` are checked the same way, recursively, in every requested mode.
+    Elementwise the check is ``|got - want| <= atol + rtol * |want|``.
+
+    Args:
+        f: The function to check.
+        args: A tuple of positional arguments (floats, float arrays or nested
+            tuples/lists/dicts/namedtuples of them); a single non-tuple argument is accepted.
+        order: The highest derivative order to check.
+        modes: ``"fwd"`` / ``"forward"`` and/or ``"rev"`` / ``"reverse"``.
+        eps: The finite-difference step (default: from the arguments' precision).
+        atol: Absolute tolerance (default: from the arguments' precision).
+        rtol: Relative tolerance (default: from the arguments' precision).
+        seed: Seed of ``numpy.random.default_rng`` for the directions.
+        argnum: With autograd's call form, the argument(s) checked.
+
+    Returns:
+        None when every check passes (autograd's form: the checker).
+
+    Raises:
+        GradCheckError: a derivative disagrees (the report names the mode, order and error);
+            it is an ``AssertionError``.
+        ValueError: an unknown mode, or ``order`` < 1.
+        TypeError: an argument is traced, complex, or not a float.
+
+    Examples:
+        >>> ad.check_grads(np.sin, (0.5,), order=2)
+        >>> ad.check_grads(lambda x: np.sum(x ** 2), (np.array([1.0, -2.0]),))
     """
+    if args is _LATER:
+        settings = dict(order=order, modes=modes, eps=eps, atol=atol, rtol=rtol, seed=seed)
+
+        def checker(*call_args, **call_kw):
+            g, chosen, _ = of_chosen(f, call_args, argnum, call_kw)
+            check_grads(g, chosen, **settings)
+        return checker
     args = _as_args(args)
     try:
         modes = tuple(_MODES[m] for m in ((modes,) if isinstance(modes, str) else modes))

@@ -18,11 +18,38 @@ def like(g, x):
         g = np.zeros(shape_of(x), dtype=dtype_of(x))
     if isinstance(g, Box):
         return g
-    if isinstance(primal(x), (float, complex)) and not isinstance(primal(x), np.generic):
-        return type(primal(x))(g if np.ndim(g) == 0 else np.reshape(g, ()))
+    px = primal(x)
+    if isinstance(px, (float, complex)) and not isinstance(px, np.generic):
+        return type(px)(g if np.ndim(g) == 0 else np.reshape(g, ()))
     g = np.asarray(g)
     dt = dtype_of(x)
-    return g.astype(dt, copy=False) if g.dtype != dt else g
+    g = g.astype(dt, copy=False) if g.dtype != dt else g
+    # A NumPy scalar input (np.float64(3.0)) gets a NumPy scalar back, not a 0-d array.
+    return g[()] if isinstance(px, np.generic) and g.ndim == 0 else g
+
+
+def argnum_alias(transform):
+    """Let ``transform(f, argnum=1)`` (autograd's spelling) mean ``argnums=1``."""
+    @functools.wraps(transform)
+    def accepting(f, *args, argnum=None, **kw):
+        if argnum is not None:
+            if args or "argnums" in kw:
+                raise TypeError(f"{transform.__name__}: pass argnums or argnum, not both")
+            kw["argnums"] = argnum
+        return transform(f, *args, **kw)
+    return accepting
+
+
+def check_holomorphic(name, leaves, what):
+    """``holomorphic=True`` promises complex-analytic f: its inputs (outputs) must be
+    complex, as in JAX; a real one is refused rather than silently given a real-axis
+    derivative."""
+    for x in leaves:
+        dt = dtype_of(x)
+        if dt.kind != "c":
+            raise TypeError(f"{name} with holomorphic=True requires {what} with complex "
+                            f"dtype, but got {dt}; make them complex (x + 0j) or drop "
+                            "holomorphic=True")
 
 
 def normalize_argnums(argnums, nargs):
@@ -35,6 +62,21 @@ def normalize_argnums(argnums, nargs):
             raise ValueError(f"argnums={argnums!r} is out of range for a function called "
                              f"with {nargs} positional argument(s)")
     return single, tuple(a % nargs for a in nums)
+
+
+def of_chosen(f, args, argnums, kwargs=None):
+    """``(g, chosen, single)``: g(*chosen) is f(*args, **kwargs) with the arguments at
+    ``argnums`` taken from g's arguments and the others held fixed (``chosen`` are their
+    values in ``args``)."""
+    single, nums = normalize_argnums(argnums, len(args))
+    kwargs = kwargs or {}
+
+    def g(*chosen):
+        full = list(args)
+        for i, c in zip(nums, chosen):
+            full[i] = c
+        return f(*full, **kwargs)
+    return g, tuple(args[i] for i in nums), single
 
 
 def selected(args, argnums):

@@ -18,11 +18,14 @@ The function runs on plain values; dualad differentiates it only through the rul
 both modes and at any order (write the rules with NumPy so they are differentiable too).
 A mode whose rule is missing raises an error naming the primitive.
 """
+from __future__ import annotations
+
 import functools
+from typing import Any, Callable
 
 import numpy as np
 
-from ..core import NotDifferentiableError, Primitive, dtype_of, shape_of
+from ..core import NotDifferentiableError, Primitive, dtype_of, primal, shape_of
 
 
 class CustomPrimitive(Primitive):
@@ -67,6 +70,8 @@ class CustomPrimitive(Primitive):
             raise TypeError(f"the VJP rule of {self.name!r} must return a tuple with one "
                             f"cotangent per argument ({len(primals)}), got {cts!r:.80}")
         c = cts[i]
+        if c is NO_RULE:
+            raise _no_rule(self, "reverse", i)
         if c is None:
             return np.zeros(shape_of(primals[i]), dtype_of(primals[i]))
         if shape_of(c) != shape_of(primals[i]):
@@ -75,6 +80,85 @@ class CustomPrimitive(Primitive):
         return c
 
 
-def primitive(fn):
-    """Declare ``fn`` a primitive; give its derivatives with ``.defjvp`` and ``.defvjp``."""
+def primitive(fn: Callable[..., Any]) -> CustomPrimitive:
+    """Declare ``fn`` a primitive whose derivatives you give yourself.
+
+    ``fn`` then runs on plain values only, and dualad differentiates it through the rules
+    given with the decorators ``@p.defjvp`` (``rule(tangents, out, *args, **kw)``: the output
+    tangent for one direction) and ``@p.defvjp`` (``rule(g, out, *args, **kw)``: a tuple
+    with one cotangent per positional argument, ``None`` for none). Rules written with NumPy
+    are differentiated in turn, so every order works.
+
+    Args:
+        fn: The function: positional arguments are differentiable, keyword arguments are
+            passed to ``fn`` and to the rules.
+
+    Returns:
+        The primitive: callable like ``fn``, with the methods ``defjvp`` and ``defvjp``.
+
+    Raises:
+        NotDifferentiableError: (when differentiated) the mode's rule was not given.
+
+    Examples:
+        >>> @ad.primitive
+        ... def cube(x):
+        ...     return x ** 3
+        >>> @cube.defjvp
+        ... def _(tangents, out, x):
+        ...     return 3 * x ** 2 * tangents[0]
+        >>> @cube.defvjp
+        ... def _(g, out, x):
+        ...     return (3 * x ** 2 * g,)
+        >>> ad.grad(cube)(2.0), ad.jvp(cube, (2.0,), (1.0,)), ad.grad(ad.grad(cube))(2.0)
+        (12.0, (8.0, 12.0), 12.0)
+    """
     return CustomPrimitive(fn)
+
+
+class _NoRule:
+    """The cotangent of an argument autograd-style ``defvjp`` gave no rule for."""
+
+
+NO_RULE = _NoRule()
+
+
+def _by_argument(makers, argnums):
+    nums = tuple(range(len(makers))) if argnums is None else tuple(argnums)
+    return {i: m for i, m in zip(nums, makers) if m is not None}
+
+
+def _no_rule(prim, mode, i):
+    return NotDifferentiableError(
+        f"the custom primitive {prim.name!r} in {mode} mode with respect to argument {i}",
+        hint=f"Its def{'vjp' if mode == 'reverse' else 'jvp'} gave no rule for argument "
+             f"{i}: add one (or hold the argument constant).")
+
+
+def defvjp(prim, *makers, argnums=None):
+    """autograd's spelling, ``defvjp(f, maker_0, maker_1, ...)``: ``maker_i(ans, *args)``
+    returns the function ``g -> cotangent of argument i``. ``argnums`` says which
+    arguments the makers are for (default 0, 1, ...); differentiating with respect to an
+    argument without one raises."""
+    by_arg = _by_argument(makers, argnums)
+
+    def rule(g, out, *args, **kw):
+        return tuple(by_arg[i](out, *args, **kw)(g) if i in by_arg else NO_RULE
+                     for i in range(len(args)))
+    prim.defvjp(rule)
+
+
+def defjvp(prim, *makers, argnums=None):
+    """autograd's spelling, ``defjvp(f, jvp_0, jvp_1, ...)``: ``jvp_i(t, ans, *args)`` is
+    the output tangent for the tangent t of argument i; the contributions add up. A
+    nonzero tangent of an argument without a rule raises."""
+    by_arg = _by_argument(makers, argnums)
+
+    def rule(tangents, out, *args, **kw):
+        total = np.zeros(shape_of(out), dtype_of(out))
+        for i, t in enumerate(tangents):
+            if i in by_arg:
+                total = total + by_arg[i](t, out, *args, **kw)
+            elif np.any(primal(t) != 0):
+                raise _no_rule(prim, "forward", i)
+        return total
+    prim.defjvp(rule)

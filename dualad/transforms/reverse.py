@@ -5,7 +5,10 @@ sweeps. ``jacrev`` sweeps up to DEFAULT_CHUNK rows at once when the tape is arra
 the VJP is linear in the cotangent, so forward mode over the sweep (Dual cotangents with
 zero values and unit rows as tangents) gives k rows in one sweep (``batched_sweep``).
 """
+from __future__ import annotations
+
 import math
+from typing import Any, Callable, Sequence
 
 import numpy as np
 
@@ -14,8 +17,8 @@ from ..core.tree import flatten, unflatten
 from ..cost import Work, sweep_rows
 from ..modes.forward import Dual, ForwardTrace
 from ..modes.reverse import ReverseTrace, sweep
-from .common import (boxes_of, cat, concrete, like, selected, split_aux, strip, strip_tree,
-                     wraps)
+from .common import (argnum_alias, boxes_of, cat, check_holomorphic, concrete, like, selected,
+                     split_aux, strip, strip_tree, wraps)
 
 
 class Recording:
@@ -62,8 +65,31 @@ class Recording:
         return sweep_rows(counts, m)
 
 
-def vjp(f, *primals, has_aux=False):
-    """``(f(*primals), vjp_fn)``; ``vjp_fn(ct)`` returns one cotangent per primal (a tuple)."""
+def vjp(f: Callable[..., Any], *primals: Any, has_aux: bool = False) -> tuple[Any, ...]:
+    """``f``'s value and a function for vector-Jacobian products, by reverse mode.
+
+    ``f`` is recorded once; each call of the returned ``vjp_fn(cotangent)`` sweeps the
+    record backwards and returns ``cotangent @ J`` for each argument.
+
+    Args:
+        f: The function; its output may be any container of floats and arrays.
+        *primals: ``f``'s positional arguments.
+        has_aux: If True, ``f`` returns ``(output, aux)``.
+
+    Returns:
+        ``(output, vjp_fn)``, or ``(output, vjp_fn, aux)`` with ``has_aux``. ``vjp_fn`` takes a
+        cotangent with the output's structure and shapes and returns a tuple with one
+        cotangent per primal.
+
+    Raises:
+        ValueError: (from ``vjp_fn``) the cotangent's structure or shapes differ from the
+            output's.
+
+    Examples:
+        >>> out, vjp_fn = ad.vjp(lambda x, y: x * y, 2.0, 3.0)
+        >>> out, vjp_fn(1.0)
+        (6.0, (3.0, 2.0))
+    """
     rec = Recording(f, primals, tuple(range(len(primals))), has_aux)
 
     def vjp_fn(ct):
@@ -84,15 +110,42 @@ def vjp(f, *primals, has_aux=False):
     return (out, vjp_fn, rec.aux) if has_aux else (out, vjp_fn)
 
 
-def value_and_grad(f, argnums=0, has_aux=False):
-    """A function returning ``(f(*args), gradient)``; f must return one real float."""
+@argnum_alias
+def value_and_grad(f: Callable[..., Any], argnums: int | Sequence[int] = 0,
+                   has_aux: bool = False, holomorphic: bool = False) -> Callable[..., Any]:
+    """A function returning ``f``'s value and its gradient, from one recorded pass.
+
+    Args:
+        f: The function to differentiate; it must return one real number.
+        argnums: The positional argument to differentiate, or a tuple of them.
+        has_aux: If True, ``f`` returns ``(value, aux)``.
+        holomorphic: Complex inputs and a complex-analytic ``f``: the complex derivative
+            f'(z), as JAX gives it. ``argnum=`` is accepted for ``argnums`` (autograd's name).
+
+    Returns:
+        A function with ``f``'s arguments returning ``(value, gradient)``, or
+        ``((value, aux), gradient)`` with ``has_aux`` (the layout ``jax.value_and_grad`` uses).
+
+    Raises:
+        TypeError: ``f`` did not return one real number, or an argument cannot be
+            differentiated.
+        ValueError: ``argnums`` is out of range.
+
+    Examples:
+        >>> value, g = ad.value_and_grad(lambda x: np.sum(x ** 2))(np.array([1.0, 2.0]))
+        >>> value, g
+        (5.0, array([2., 4.]))
+    """
     def vg(*args):
         rec = Recording(f, args, argnums, has_aux)
         if len(rec.values) != 1:
             raise TypeError("grad requires f to return a single scalar, not a container; "
                             "use jacobian or vjp for several outputs")
         value = rec.values[0]
-        _check_scalar(value)
+        if holomorphic:
+            check_holomorphic("grad", rec.leaves, "inputs")
+            check_holomorphic("grad", [value], "outputs")
+        _check_scalar(value, holomorphic)
         seed = _unit(value)
         grads = rec.structure(rec.pull([seed]))
         value = concrete(value)
@@ -108,14 +161,15 @@ def _unit(value):
     return np.ones(shape_of(value), dtype=dtype_of(value))
 
 
-def _check_scalar(value):
+def _check_scalar(value, holomorphic=False):
     if type(value) is np.float64 or type(value) is float:   # a real scalar: fine
         return
     dt = dtype_of(value)
-    if dt.kind == "c":
+    if dt.kind == "c" and not holomorphic:
         raise TypeError("grad requires a real-valued output, got complex; differentiate "
-                        "np.real(f) or np.abs(f), or use vjp")
-    if dt.kind != "f":
+                        "np.real(f) or np.abs(f), pass holomorphic=True if f is "
+                        "complex-analytic, or use vjp")
+    if dt.kind not in "fc":
         raise TypeError(f"grad requires a float output, got dtype {dt}; an integer or "
                         "boolean result carries no derivative")
     shape = shape_of(value)
@@ -125,9 +179,45 @@ def _check_scalar(value):
                         "for a vector-Jacobian product")
 
 
-def grad(f, argnums=0, has_aux=False):
-    """The gradient of a scalar function by reverse mode."""
-    vg = value_and_grad(f, argnums, has_aux)
+@argnum_alias
+def grad(f: Callable[..., Any], argnums: int | Sequence[int] = 0,
+         has_aux: bool = False, holomorphic: bool = False) -> Callable[..., Any]:
+    """The gradient of a scalar function, by reverse mode.
+
+    One recorded pass of ``f`` and one backward sweep, whatever the number of inputs.
+
+    Args:
+        f: The function to differentiate. It must return one real number: a float or a
+            one-element float array.
+        argnums: The positional argument to differentiate, or a tuple of them.
+        has_aux: If True, ``f`` returns ``(value, aux)``; ``aux`` is passed through with
+            no derivative.
+        holomorphic: Complex inputs and a complex-analytic ``f``: the complex derivative
+            f'(z), as JAX gives it. ``argnum=`` is accepted for ``argnums`` (autograd's name).
+
+    Returns:
+        A function with ``f``'s arguments that returns the gradient, shaped like the
+        selected argument (containers keep their structure; a tuple of gradients for a tuple
+        ``argnums``), or ``(gradient, aux)`` with ``has_aux``.
+
+    Raises:
+        TypeError: ``f`` returned several numbers (use ``jacobian`` or ``vjp``), a complex or
+            an integer value, or an argument is not a float, a float array or a container of
+            them.
+        ValueError: ``argnums`` is out of range.
+        NotDifferentiableError: ``f`` applies an operation that has no derivative rule.
+        ConcretizationError: ``f`` turns a traced value into a plain number (``float(x)``,
+            ``math.sin(x)``).
+
+    Examples:
+        >>> ad.grad(lambda x: x ** 3)(2.0)
+        12.0
+        >>> ad.grad(lambda x: np.sum(np.sin(x)))(np.array([0.0, np.pi]))
+        array([ 1., -1.])
+        >>> ad.grad(lambda x, y: x * y, argnums=(0, 1))(2.0, 3.0)
+        (3.0, 2.0)
+    """
+    vg = value_and_grad(f, argnums, has_aux, holomorphic)
 
     def g(*args):
         res = vg(*args)
@@ -138,12 +228,59 @@ def grad(f, argnums=0, has_aux=False):
     return wraps(g, f)
 
 
-def jacrev(f, argnums=0, has_aux=False):
-    """The Jacobian by reverse mode: one recorded pass, then backward sweeps of up to
-    ``DEFAULT_CHUNK`` rows each (one row per sweep on tapes of scalar code)."""
+@argnum_alias
+def jacrev(f: Callable[..., Any], argnums: int | Sequence[int] = 0,
+           has_aux: bool = False, holomorphic: bool = False) -> Callable[..., Any]:
+    """The Jacobian by reverse mode: one recorded pass, then backward sweeps.
+
+    Each sweep gives up to 64 rows on array code (cotangents carried as Duals), one row on
+    tapes of scalar code; cheap when the output is small.
+
+    Args:
+        f: The function; outputs and inputs may be containers of floats and arrays.
+        argnums: The positional argument to differentiate, or a tuple of them.
+        has_aux: If True, ``f`` returns ``(output, aux)``.
+        holomorphic: Complex inputs and a complex-analytic ``f``: the complex derivative
+            f'(z), as JAX gives it. ``argnum=`` is accepted for ``argnums`` (autograd's name).
+
+    Returns:
+        A function returning the Jacobian, shaped ``output.shape + input.shape``, or
+        ``(jacobian, aux)`` with ``has_aux``.
+
+    Raises:
+        TypeError: an argument cannot be differentiated (not a float or float array).
+        ValueError: ``argnums`` is out of range.
+
+    Examples:
+        >>> ad.jacrev(lambda x: np.stack([x[0] * x[1], x[0] + x[1]]))(np.array([2.0, 3.0]))
+        array([[3., 2.],
+               [1., 1.]])
+    """
     def jacfun(*args):
-        return jacobian_from(Recording(f, args, argnums, has_aux), has_aux)
+        rec = Recording(f, args, argnums, has_aux)
+        if holomorphic:
+            check_holomorphic("jacrev", rec.leaves, "inputs")
+            check_holomorphic("jacrev", rec.values, "outputs")
+        return jacobian_from(rec, has_aux)
     return wraps(jacfun, f)
+
+
+@argnum_alias
+def elementwise_grad(f, argnums=0):
+    """autograd's ``elementwise_grad``: the VJP of a cotangent of ones, one reverse pass.
+    For f acting elementwise (a diagonal Jacobian) that is the derivative of each output
+    with respect to its own input; in general it is the sum of the Jacobian's rows."""
+    def eg(*args):
+        rec = Recording(f, args, argnums, False)
+        if len(rec.values) != 1:
+            raise TypeError("elementwise_grad requires f to return one array, not a "
+                            "container; use vjp for several outputs")
+        value = rec.values[0]
+        if dtype_of(value).kind not in "f":
+            raise TypeError(f"elementwise_grad requires a real float output, got dtype "
+                            f"{dtype_of(value)}; use vjp")
+        return rec.structure(rec.pull([np.ones(shape_of(value), dtype_of(value))]))
+    return wraps(eg, f)
 
 
 def jacobian_from(rec, has_aux):
@@ -217,24 +354,44 @@ def batched_sweep(rec, sizes, start, kk):
     directions u at once: the output cotangents are Duals with zero values and the unit
     rows as tangents, and the tangents of the input adjoints are those rows of J.
     """
-    trace = ForwardTrace(batched=True)
-    cts, off = [], 0
+    seeds, off = [], 0
     for v, size in zip(rec.values, sizes):
         lo, hi = max(start, off), min(start + kk, off + size)
         if lo >= hi:
-            cts.append(None)
+            seeds.append(None)
         else:
             seed = np.zeros((kk, size), dtype=_row_dtype(v))
             seed[np.arange(lo, hi) - start, np.arange(lo, hi) - off] = 1.0
-            shape = tuple(shape_of(v))
-            cts.append(Dual._make(np.zeros(shape, seed.dtype), seed.reshape((kk,) + shape),
-                                  trace))
+            seeds.append(seed.reshape((kk,) + tuple(shape_of(v))))
         off += size
+    return seeded_sweep(rec, seeds, kk)
+
+
+def seeded_sweep(rec, seeds, kk):
+    """u @ J for kk cotangents u at once, from one backward sweep: ``seeds`` holds per
+    output leaf the (kk,) + shape rows of u (or None); returns per input leaf the
+    (kk, size) products."""
+    trace = ForwardTrace(batched=True)
+    cts = [None if s is None else Dual._make(np.zeros(shape_of(s)[1:], s.dtype), s, trace)
+           for s in seeds]
     try:
         adj = rec.pull(cts)
     finally:
         trace.finish()
     return [_rows_of(g, x, kk, trace) for g, x in zip(adj, rec.leaves)]
+
+
+def vjps(f, x, cotangents):
+    """``(f(x), cotangents @ J)`` for an array x and k cotangents ``(k,) + f(x).shape``:
+    one recorded pass and one batched backward sweep give the k products as
+    ``(k,) + x.shape``. The unit of work of a compressed (sparse) Jacobian by rows."""
+    rec = Recording(f, (x,), 0, False)
+    if len(rec.values) != 1:
+        raise TypeError("vjps needs f to return one array")
+    seeds = np.asarray(cotangents, dtype=_row_dtype(rec.values[0]))
+    k = seeds.shape[0]
+    (rows,) = seeded_sweep(rec, [seeds.reshape((k,) + tuple(shape_of(rec.values[0])))], k)
+    return rec.output(), rows.reshape((k,) + tuple(shape_of(rec.leaves[0])))
 
 
 def _rows_of(g, x, kk, trace):

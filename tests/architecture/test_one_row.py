@@ -1,6 +1,6 @@
 """Adding an operation touches one place: a throwaway row, declared once, is picked up by
-forward mode, reverse mode (generic and scalar entries), the numba kernels and the cost
-model, with nothing registered anywhere else."""
+forward mode, reverse mode (generic and scalar entries), the numba kernels, the cost
+model and sparsity detection, with nothing registered anywhere else."""
 import math
 
 import numpy as np
@@ -64,3 +64,18 @@ def test_cost_model_reads_the_rows_cost_class(cube):
     cube.cost = "view"
     w = tape_work(Recording(cube, (x,), 0, False).trace)
     assert (w.ops, w.elements) == (1, 0)                # "view": no work per element
+
+
+def test_sparsity_detection_reads_the_rows_dependency_kind(cube):
+    from dualad.sparse import hessian_pattern, jacobian_pattern
+    x = np.linspace(0.5, 2.0, 6)
+    pattern, _ = jacobian_pattern(lambda v: cube(v[::-1]), x)
+    assert (pattern.toarray() == np.eye(6)[::-1].astype(bool)).all()   # "elementwise"
+    h = hessian_pattern(lambda v: np.sum(cube(v)), x)
+    assert (h.toarray() == np.eye(6, dtype=bool)).all()   # its partial 3x^2 reads x
+    plain = rules.register(rules.Primitive("throwaway_mix", lambda v: np.cumsum(v[::-1])))
+    try:        # a row that says nothing of its structure: every output on every input
+        dense, _ = jacobian_pattern(lambda v: plain(v[:3]), x)
+        assert dense.toarray().sum() == 9 and plain.depends == "dense"
+    finally:
+        del rules.TABLE["throwaway_mix"]

@@ -23,6 +23,18 @@ def rc(*shape, seed):
 Z = rc(2, 3, seed=1)
 W = rc(3, seed=2)
 SQ = rc(3, 3, seed=3) + 3.0 * np.eye(3)
+HPD = SQ @ SQ.conj().T + np.eye(3)                 # Hermitian positive definite
+TALL = rc(4, 3, seed=4)
+
+
+def _eigh_phase_free(a, uplo="L"):
+    w, v = np.linalg.eigh(a, UPLO=uplo)
+    return w[:, None] * np.abs(v) ** 2 + v @ np.diag(np.sin(w)) @ v.conj().T
+
+
+def _svd_phase_free(a):
+    u, s, vh = np.linalg.svd(a, full_matrices=False)
+    return (u * np.sin(s)) @ vh + (np.abs(u) ** 2 * s)[:, :1] + np.abs(vh[:1]) ** 2
 
 COMPLEX_CASES = [
     ("arithmetic", lambda z, w: (z + w) * (z - 2.0 * w) / (w + 3.0) - z ** 2 + 2.0 ** z, (Z, W)),
@@ -48,6 +60,16 @@ COMPLEX_CASES = [
      + np.linalg.det(a), (SQ, W)),
     ("eig/eigvals of a complex matrix", lambda a: np.linalg.eig(a)[1] + np.linalg.eigvals(a),
      (SQ * 0.5,)),
+    ("cholesky of a Hermitian matrix, both triangles",
+     lambda a: np.linalg.cholesky(a) + np.linalg.cholesky(a, upper=True).T, (HPD,)),
+    ("eigh: values and phase-free functions of the vectors", _eigh_phase_free, (HPD,)),
+    ("eigh, upper triangle", lambda a: _eigh_phase_free(a, "U") + np.linalg.eigvalsh(a),
+     (HPD,)),
+    ("svd, square", _svd_phase_free, (SQ,)),
+    ("svd, tall", _svd_phase_free, (TALL,)),
+    ("svd, wide", lambda a: _svd_phase_free(a.T), (TALL,)),
+    ("nuclear and 2-norms", lambda a, b: np.linalg.norm(a, "nuc") * np.linalg.norm(b, 2)
+     + np.linalg.norm(b, -2) + np.linalg.svd(b, compute_uv=False), (SQ, TALL)),
     ("norm", lambda z: np.linalg.norm(z) + np.linalg.norm(z, axis=1).sum()
      + np.linalg.norm(z, 1) + np.linalg.norm(z, np.inf, axis=0).sum(), (Z,)),
     ("fft of complex input", lambda z: np.fft.fft(z) + np.fft.ifft2(z) + np.fft.fftn(z, s=(3, 4), axes=(0, 1))[:2, :3]
@@ -153,3 +175,57 @@ def test_complex64_stays_complex64():
     assert out.dtype == np.complex64 and t.dtype == np.complex64
     g = ad.grad(lambda z: np.sum(np.abs(z * z)))(z)
     assert g.dtype == np.complex64
+
+
+# ------------------------------------------------------------------------------------
+# Complex eigen/singular vectors: one phase each is free
+# ------------------------------------------------------------------------------------
+def _real_parts(f):
+    return lambda re, im: f(re + 1j * im)
+
+
+@pytest.mark.parametrize("label, f", [
+    ("eigh", lambda a: np.real(np.linalg.eigh(a)[1][1, 0])),
+    ("svd U", lambda a: np.imag(np.linalg.svd(a)[0][0, 1])),
+    ("svd Vh", lambda a: np.real(np.sum(np.linalg.svd(a)[2]))),
+])
+def test_phase_dependent_functions_are_refused_in_reverse_mode(label, f):
+    with pytest.raises(ad.NotDifferentiableError, match="phases"):
+        ad.grad(_real_parts(f), argnums=(0, 1))(HPD.real, HPD.imag)
+
+
+def test_forward_mode_keeps_each_vector_phase():
+    # the gauge: Im(diag(V^H dV)) = 0 for eigh; for svd the same for V
+    t = rc(3, 3, seed=9)
+    t = t + t.conj().T
+    w, v = np.linalg.eigh(HPD)
+    _, (dw, dv) = ad.jvp(np.linalg.eigh, (HPD,), (t,))
+    np.testing.assert_allclose(np.imag(np.diag(v.conj().T @ dv)), 0.0, atol=1e-13)
+    np.testing.assert_allclose(dw, np.real(np.diag(v.conj().T @ t @ v)), rtol=1e-12)
+    _, (du, ds, dvh) = ad.jvp(np.linalg.svd, (SQ,), (t,))
+    vh = np.linalg.svd(SQ)[2]
+    np.testing.assert_allclose(np.imag(np.diag(vh @ dvh.conj().T)), 0.0, atol=1e-13)
+    assert ds.dtype == np.float64
+
+
+def test_decomposition_outputs_have_numpys_dtypes():
+    def f(re, im):
+        a = re + 1j * im
+        w, v = np.linalg.eigh(a)
+        s = np.linalg.svd(a, compute_uv=False)
+        assert np.result_type(ad.primal(w)) == np.float64
+        assert np.result_type(ad.primal(s)) == np.float64
+        assert np.result_type(ad.primal(v)) == np.complex128
+        return np.sum(w) + np.sum(s)
+    ad.grad(f)(HPD.real, HPD.imag)
+    ad.jacfwd(f)(HPD.real, HPD.imag)
+
+
+def test_holomorphic_grad_through_a_complex_cholesky():
+    # JAX's documentation example: runs, and agrees with its real-pairing definition
+    f = lambda a: np.sum((np.linalg.cholesky(a) - np.sin(np.linalg.cholesky(a))) ** 2)  # noqa
+    g = ad.grad(f, holomorphic=True)(HPD)
+    _, pullback = ad.vjp(f, HPD)
+    np.testing.assert_allclose(g, pullback(1.0 + 0j)[0], rtol=1e-14)
+    # only the lower triangle (with the real part of the diagonal) is read
+    assert np.all(np.triu(g, 1) == 0) and np.all(np.imag(np.diag(g)) == 0)

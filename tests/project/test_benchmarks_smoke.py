@@ -55,6 +55,19 @@ def test_runner_rejects_unknown_names():
     assert r.returncode == 2 and "unknown workload" in r.stderr
 
 
+def test_runner_tiny_sparse(tmp_path):
+    cmd = [sys.executable, "-m", "benchmarks", "--tiny", "--peers", "none", "--no-plot",
+           "--out", str(tmp_path), "--only", "sparse"]
+    r = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=600)
+    assert r.returncode == 0, r.stdout[-2000:] + r.stderr[-3000:]
+    s = json.loads((tmp_path / "results.json").read_text())["sparse"]
+    assert {"dualad sparse", "analytic dense", "scipy coloured FD"} <= set(s["jacobian"])
+    assert all(e <= 1e-6 for e in s["max_rel_error"].values())
+    assert set(s["solve_ivp"]) == {"BDF", "Radau"} and len(s["detection"]) == 2
+    assert "sparse: Brusselator" in r.stdout
+    assert "| one Jacobian |" in (tmp_path / "results.md").read_text()
+
+
 def test_object_array_costs_script_runs(capsys, monkeypatch):
     from benchmarks import object_arrays
     monkeypatch.setattr(object_arrays, "best", lambda f, **kw: (f(), 1.0)[1])

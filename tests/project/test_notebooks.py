@@ -24,6 +24,35 @@ def test_there_are_notebooks():
         assert any(n.startswith(prefix) for n in names), f"no notebook {prefix}*.ipynb"
 
 
+def cells_without_figure(cells):
+    """Indices of the code cells that call plt.show() but have no image output."""
+    missing = []
+    for i, c in enumerate(cells):
+        source = "".join(c["source"]) if isinstance(c["source"], list) else c["source"]
+        if c["cell_type"] != "code" or "plt.show()" not in source:
+            continue
+        if not any("image/png" in o.get("data", {}) for o in c.get("outputs", [])):
+            missing.append(i)
+    return missing
+
+
+def test_figure_check_sees_a_missing_figure():
+    shown = {"cell_type": "code", "source": "plt.plot([1]); plt.show()",
+             "outputs": [{"output_type": "display_data", "data": {"image/png": "..."}}]}
+    lost = {"cell_type": "code", "source": ["plt.plot([1])\n", "plt.show()"], "outputs": []}
+    assert cells_without_figure([shown, lost]) == [1]
+
+
+def test_notebooks_are_stored_with_their_figures():
+    import json
+    for path in NOTEBOOKS:
+        nb = json.loads(path.read_text(encoding="utf-8"))
+        missing = cells_without_figure(nb["cells"])
+        assert not missing, (f"{path.name}: cells {missing} call plt.show() but are stored "
+                             "without their figure (re-execute with "
+                             "scripts/execute_notebooks.py)")
+
+
 def test_notebooks_are_stored_with_outputs():
     import json
     for path in NOTEBOOKS:
@@ -63,3 +92,7 @@ def test_notebook_executes(path, tmp_path):
     errors = [o for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", [])
               if o.get("output_type") == "error"]
     assert not errors
+    # under MPLBACKEND=Agg, plt.show() displays nothing unless the notebook selects the
+    # inline backend itself (%matplotlib inline): then its figures would be lost when stored
+    missing = cells_without_figure(nb.cells)
+    assert not missing, f"{path.name}: cells {missing} showed no figure when executed"

@@ -4,22 +4,13 @@ The blocks run in order in one namespace (a later block may use names an earlier
 defined, as a reader pasting them into one session would), in a temporary directory,
 each once; the test of block i fails with block i's error.
 """
-import os
-import re
-import traceback
 from pathlib import Path
 
 import pytest
 
+from markdown_examples import python_blocks, run_blocks
+
 README = Path(__file__).resolve().parents[2] / "README.md"
-FENCE = re.compile(r"^```python[ \t]*\n(.*?)^```[ \t]*$", re.S | re.M)
-
-
-def python_blocks(text):
-    """(line number, code) of each ```python fenced block."""
-    return [(text[:m.start()].count("\n") + 1, m.group(1)) for m in FENCE.finditer(text)]
-
-
 BLOCKS = python_blocks(README.read_text(encoding="utf-8"))
 
 
@@ -35,21 +26,7 @@ def test_block_extraction():
 @pytest.fixture(scope="module")
 def outcomes(tmp_path_factory):
     """Run all blocks once, in order; {index: None or the formatted error}."""
-    os.environ.setdefault("MPLBACKEND", "Agg")
-    namespace = {"__name__": "__readme__"}
-    results = {}
-    cwd = os.getcwd()
-    os.chdir(tmp_path_factory.mktemp("readme"))
-    try:
-        for i, (line, code) in enumerate(BLOCKS):
-            try:
-                exec(compile(code, f"README.md (block at line {line})", "exec"), namespace)
-                results[i] = None
-            except BaseException:            # noqa: B902 - report whatever the block raised
-                results[i] = traceback.format_exc()
-    finally:
-        os.chdir(cwd)
-    return results
+    return run_blocks(BLOCKS, "README.md", tmp_path_factory.mktemp("readme"))
 
 
 @pytest.mark.parametrize("index", range(len(BLOCKS)),

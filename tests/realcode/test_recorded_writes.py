@@ -232,3 +232,13 @@ def test_a_list_of_traced_values_written_into_a_slice(transform):
     want[1, 0] += X[3] * X[1]
     want[1, 3] += X[0] * X[1]
     np.testing.assert_allclose(J, want, rtol=1e-15)
+
+
+@pytest.mark.parametrize("local", [False, True])
+@pytest.mark.parametrize("rhs", [robertson_array, robertson_assign, robertson_stack])
+def test_robertson_sparsity_pattern_is_the_analytic_one(rhs, local):
+    pytest.importorskip("scipy")
+    from dualad.sparse import jacobian_pattern
+    pattern, value = jacobian_pattern(rhs, Y, local=local)
+    np.testing.assert_array_equal(pattern.toarray(), robertson_jacobian(Y) != 0)
+    np.testing.assert_allclose(value, robertson_stack(Y), rtol=1e-15)

@@ -1,8 +1,10 @@
 """Every entry of the primitive table, checked against finite differences in both modes.
 
-The test enumerates ``dualad.rules.TABLE`` itself. Elementwise entries get their
-inputs from their declared ``domain`` (and, for entries with a kink, from a recipe that
-keeps values away from it); structural entries have their own generators below. An entry
+The test enumerates ``dualad.rules.TABLE`` itself (with scipy.special's rows when SciPy is
+installed: tests/conftest.py loads them). Elementwise entries get their inputs from their
+declared ``domain`` -- a name in DOMAINS below, or the row's own interval per operand and
+the values of its orders -- and, for entries with a kink, from a recipe that keeps values
+away from it; structural entries have their own generators below. An entry
 with no recipe fails ``test_entry[<name>]`` and ``test_every_entry_has_a_recipe``.
 
 For each drawn case:
@@ -190,19 +192,31 @@ KINKS = {
     "cbrt": None,         # domain "nonzero" keeps away from 0
     "remainder": None,    # domain "remainder" keeps x / y away from the jumps
     "fmod": None,
+    "i0e": None,          # scipy.special rows: domain "nonzero" keeps away from |x|'s kink
+    "i1e": None,
+    "gammasgn": None,     # its domain (x > 0) has no jump
 }
 
 
+def _per_operand(domain):
+    """A row's own domain, per operand: an interval (lo, hi), or the list of values of an
+    operand without derivative (an order)."""
+    return st.just([st.sampled_from(d) if isinstance(d, list) else S.interval(*d)
+                    for d in domain])
+
+
 def _elementwise_recipe(prim):
-    if prim.domain not in DOMAINS:
+    own = isinstance(prim.domain, tuple)
+    if not own and prim.domain not in DOMAINS:
         return None
+    domain = _per_operand(prim.domain) if own else DOMAINS[prim.domain](prim.nin)
     if prim.kink is not None:
         if prim.name not in KINKS:
             return None
         kink = KINKS[prim.name]
-        values = (kink or DOMAINS[prim.domain])(prim.nin)
+        values = kink(prim.nin) if kink else domain
     else:
-        values = DOMAINS[prim.domain](prim.nin)
+        values = domain
     return elementwise_cases(prim, values)
 
 
@@ -214,8 +228,8 @@ def elementwise_cases(draw, prim, values):
     shps = draw(S.broadcastable_shapes(n))
     ops = []
     for i in range(n):
-        if prim.partials[i] is None:      # a condition: no derivative
-            ops.append(draw(hnp.arrays(np.bool_, shps[i])))
+        if prim.partials[i] is None and not isinstance(prim.domain, tuple):
+            ops.append(draw(hnp.arrays(np.bool_, shps[i])))     # a condition
         else:
             ops.append(draw(S.arrays(shps[i], elems[i])))
     diff = [i for i in range(n) if prim.partials[i] is not None]
@@ -758,7 +772,100 @@ def fft_cases(draw, name):
     return Case(fn, [x], f"{name}({shape}, {kw})", draw(seeds))
 
 
+# --- the SciPy layer's rows (dualad/scipy): triangular solves, LU, matrix functions, ODE
+# solutions, implicit solutions. Their imports register the rows; SciPy computes them.
+import dualad.scipy.integrate as scipy_integrate  # noqa: E402
+import dualad.scipy.linalg  # noqa: E402,F401  (registers solve_triangular, lu_factor, expm...)
+import dualad.scipy.optimize as scipy_optimize  # noqa: E402
+
+
+@st.composite
+def solve_triangular_cases(draw):
+    n, k = draw(st.integers(1, 3)), draw(st.integers(1, 2))
+    batch = _batch(draw)
+    # diagonally dominant: |a^-1| <= 1 whichever triangle is read
+    a = draw(hnp.arrays(np.float64, batch + (n, n), elements=GENERAL)) * (0.5 / n) \
+        + 3.0 * np.eye(n)
+    b = draw(hnp.arrays(np.float64, batch + (n, k), elements=GENERAL))
+    kw = dict(lower=draw(st.booleans()), trans=draw(st.sampled_from([0, 1])),
+              unit_diagonal=draw(st.booleans()))
+    return Case(lambda a, b: P.TABLE["solve_triangular"](a, b, **kw), [a, b],
+                f"solve_triangular({a.shape}, {b.shape}, {kw})", draw(seeds))
+
+
+@st.composite
+def lu_factor_cases(draw):
+    # rows of a diagonally dominant matrix in a drawn order: the pivots are the same for
+    # every matrix the differences visit (each pivot beats the rest of its column by > 1)
+    n = draw(st.integers(1, 4))
+    a = draw(hnp.arrays(np.float64, (n, n), elements=GENERAL)) * (0.5 / n) + 3.0 * np.eye(n)
+    a = a[np.asarray(draw(st.permutations(list(range(n)))))]
+    piv = scipy_linalg_lu_pivots(a)
+    return Case(lambda a: P.TABLE["lu_factor"](a, piv=piv), [a],
+                f"lu_factor({a.shape}, piv={piv})", draw(seeds))
+
+
+def scipy_linalg_lu_pivots(a):
+    import scipy.linalg
+    return scipy.linalg.lu_factor(a)[1]
+
+
+@st.composite
+def matrix_function_cases(draw, name):
+    # SciPy's logm takes 30-200 ms a call (its derivatives need logm of 2n and 4n blocks):
+    # small single matrices only
+    n = draw(st.integers(1, 2 if name == "logm" else 3))
+    batch = () if name == "logm" else _batch(draw)
+
+    def make():
+        if name == "expm":     # |A| <= 1: exp(A) and its Frechet derivatives are O(e)
+            return draw(hnp.arrays(np.float64, (n, n), elements=GENERAL)) * (0.5 / n)
+        # eigenvalues in [0.5, 2] (spectrum >= 0.4 apart), a small non-symmetric part:
+        # the principal log and square root are smooth there
+        q = _orthogonal(draw, n)
+        noise = draw(hnp.arrays(np.float64, (n, n), elements=GENERAL)) * (0.05 / n)
+        return (q * _spectrum(draw, n)) @ q.T + noise
+    a = _matrices(draw, batch, make)
+    return Case(lambda a: P.TABLE[name](a), [a], f"{name}({a.shape})", draw(seeds))
+
+
+def _ode_rhs(y, t, W):
+    return np.tanh(W @ y) - 0.5 * y
+
+
+@st.composite
+def odeint_cases(draw):
+    # a stable nonlinear system, solved at rtol = atol = 1e-12: the solution's error over
+    # the difference step (2^-17) stays ~1e-7, inside the table's tolerances
+    n = draw(st.integers(1, 2))
+    y0 = draw(hnp.arrays(np.float64, (n,), elements=GENERAL))
+    W = draw(hnp.arrays(np.float64, (n, n), elements=GENERAL)) * 0.5
+    gaps = draw(st.lists(S.interval(0.1, 0.6), min_size=1, max_size=2))
+    t = np.cumsum([draw(S.interval(-0.5, 0.5))] + gaps)
+    route = draw(st.sampled_from(["forward", "adjoint"]))
+    return Case(lambda y0, t, W: scipy_integrate.odeint(
+        _ode_rhs, y0, t, args=(W,), rtol=1e-12, atol=1e-12, sensitivity=route),
+        [y0, t, W], f"odeint(n={n}, T={len(t)}, {route})", draw(seeds))
+
+
+@st.composite
+def implicit_root_cases(draw):
+    # x^3 + x = c (elementwise; increasing in x, so one simple root for every c)
+    shape = draw(S.shapes(max_dims=1))
+    c = draw(S.arrays(shape, GENERAL))
+    return Case(lambda c: scipy_optimize.implicit_root(lambda x, c: x ** 3 + x - c,
+                                                       np.zeros(np.shape(c)), (c,)),
+                [c], f"implicit_root(x^3 + x = c, {np.shape(c)})", draw(seeds))
+
+
 STRUCTURAL = {
+    "solve_triangular": solve_triangular_cases(),
+    "lu_factor": lu_factor_cases(),
+    "expm": matrix_function_cases("expm"),
+    "logm": matrix_function_cases("logm"),
+    "sqrtm": matrix_function_cases("sqrtm"),
+    "odeint": odeint_cases(),
+    "implicit_root": implicit_root_cases(),
     "eig": eig_cases(),
     "lstsq": lstsq_cases(),
     "fft": fft_cases("fft"),
@@ -797,6 +904,10 @@ STRUCTURAL = {
 
 # Entries deliberately not checked here, each with the reason. Keep it short.
 NOT_CHECKED = {}
+
+# Entries whose checks cost seconds a case (SciPy's logm takes ~50 ms a call and an ODE
+# solve at rtol 1e-12 ~10 ms; an order-2 check makes hundreds): fewer drawn cases.
+FEWER_EXAMPLES = {"logm": 4, "odeint": 5}
 
 
 def recipe(name):
@@ -851,6 +962,8 @@ def test_entry(name):
     def run(case):
         run_checks(case)
 
+    if name in FEWER_EXAMPLES:
+        run = settings(max_examples=FEWER_EXAMPLES[name])(run)
     run()
 
 
@@ -919,6 +1032,10 @@ KINK_CONVENTIONS = {
     # at a jump: the derivative of the piece NumPy's result lies on
     "remainder": [((3.0, 1.5), [1.0, -2.0]), ((-3.0, 1.5), [1.0, 2.0])],
     "fmod": [((3.0, 1.5), [1.0, -2.0]), ((-3.0, 1.5), [1.0, 2.0])],
+    # scipy.special: e^-|x| I_n(x) with sign(0) = 0 (i0e: one-sided slopes -1, +1)
+    "i0e": [((0.0,), [0.0])],
+    "i1e": [((0.0,), [0.5])],
+    "gammasgn": [((0.0,), [0.0]), ((-1.0,), [0.0]), ((-1.5,), [0.0])],
 }
 
 

@@ -42,8 +42,9 @@ def test_gradient_has_the_primal_shape_and_dtype():
     for x in (1.5, np.float64(1.5), np.array(1.5), np.ones(3), np.ones((2, 1))):
         g = ad.grad(lambda x: np.sum(x * x))(x)
         assert np.shape(g) == np.shape(x)
-        # a Python float gives a Python float; NumPy scalars and arrays give ndarrays
-        assert type(g) is (float if type(x) is float else np.ndarray)
+        # the gradient has the type of the input: a Python float, a NumPy scalar (as
+        # autograd returns), an ndarray
+        assert type(g) is type(x)
         assert np.result_type(g) == np.float64
         np.testing.assert_array_equal(g, 2 * np.asarray(x))
 

@@ -260,7 +260,21 @@ class _TracerType(type):
 
 
 class Tracer(Box, metaclass=_TracerType):
-    """A value recorded on a reverse-mode tape (slot ``slot`` of its trace)."""
+    """A value recorded on a reverse-mode tape.
+
+    ``grad``, ``vjp`` and ``jacrev`` call ``f`` with Tracers in place of the arguments; each
+    operation on them appends one entry to the tape, which the backward sweep walks in
+    reverse. Users meet Tracers only inside the function being differentiated; they behave
+    like the float or array they hold, except that turning them into plain values
+    (``float``, ``math.*``, ``np.asarray``) raises ``ConcretizationError``.
+
+    Examples:
+        >>> def f(x):
+        ...     assert isinstance(x, ad.Tracer)
+        ...     return x * x
+        >>> ad.grad(f)(3.0)
+        6.0
+    """
 
     __slots__ = ("slot",)
 
