@@ -242,3 +242,32 @@ def test_robertson_sparsity_pattern_is_the_analytic_one(rhs, local):
     pattern, value = jacobian_pattern(rhs, Y, local=local)
     np.testing.assert_array_equal(pattern.toarray(), robertson_jacobian(Y) != 0)
     np.testing.assert_allclose(value, robertson_stack(Y), rtol=1e-15)
+
+
+@pytest.mark.parametrize("sensitivity", ["forward", "adjoint"])
+def test_dualad_scipy_odeint_of_a_right_hand_side_written_with_item_assignment(sensitivity):
+    pytest.importorskip("scipy")
+    from dualad.scipy.integrate import odeint
+
+    def decay_array(y, t, k):
+        return np.array([-k * y[0], k * y[0] - 2.0 * y[1]])
+
+    def decay_assign(y, t, k):
+        dydt = np.zeros_like(y)
+        dydt[0] = -k * y[0]
+        dydt[1] = k * y[0] - 2.0 * y[1]
+        return dydt
+
+    t = np.array([0.0, 0.5, 1.0])
+
+    def final(rhs):
+        return lambda k: odeint(rhs, np.array([1.0, 0.0]), t, args=(k,), rtol=1e-10,
+                                atol=1e-12, sensitivity=sensitivity)[-1]
+    # y0(t) = exp(-k t); y1(t) = k (exp(-k t) - exp(-2 t)) / (2 - k)
+    k = 0.7
+    want = [-np.exp(-k) * 1.0,
+            ((np.exp(-k) - np.exp(-2.0)) * (2 - k) + (np.exp(-k) - np.exp(-2.0)) * k
+             - k * np.exp(-k) * (2 - k)) / (2 - k) ** 2]
+    for rhs in (decay_array, decay_assign):
+        np.testing.assert_allclose(ad.jacfwd(final(rhs))(k), want, rtol=1e-6)
+        np.testing.assert_allclose(ad.jacrev(final(rhs))(k), want, rtol=1e-6)
