@@ -103,20 +103,22 @@ class LeakedTracerError(DualadError, RuntimeError):
 
 
 class InPlaceError(DualadError, TypeError):
-    """An in-place write into a traced array, which dualad cannot record.
+    """An in-place write that dualad cannot record.
 
-    Raised by ``x[i] = v``, in-place methods such as ``x.sort()``, and ``out=`` arguments
-    on traced arrays. Fix: build a new array (``np.where``, ``np.concatenate``,
-    ``x = x + d``, ``np.sort(x)``). Also a ``TypeError``.
+    ``x[i] = v`` on a traced array is recorded (a new value; earlier readers keep the old
+    one). Raised by in-place methods such as ``x.sort()``, ``out=`` arguments, ``a += x``
+    into a plain array made outside the trace, and an index that writes an element twice.
+    Fix: build a new array (``np.where``, ``np.concatenate``, ``x = x + d``,
+    ``np.sort(x)``), or make the array with ``np.zeros_like(x)``. Also a ``TypeError``.
 
     Examples:
         >>> def f(x):
-        ...     x[0] = 0.0
+        ...     x.sort()
         ...     return np.sum(x)
         >>> ad.grad(f)(np.ones(2))
         Traceback (most recent call last):
         ...
-        InPlaceError: x[...] = value writes in place into a traced array, ...
+        InPlaceError: x.sort(...) (use y = np.sort(x)) writes in place into a traced array, ...
     """
 
     def __init__(self, what, fix=None):
