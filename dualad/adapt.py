@@ -27,6 +27,13 @@ SciPy argument                            dualad
 The Jacobian adapters take ``mode`` ("auto", "forward" or "reverse") as
 ``dualad.jacobian`` does; the derivative function is made once per adapter, so the
 automatic mode choice learns across the solver's repeated calls.
+
+Examples:
+    >>> from dualad import adapt
+    >>> rhs = lambda t, y, k: -k * y
+    >>> adapt.ivp_jac(rhs)(0.0, np.array([1.0, 2.0]), 3.0)
+    array([[-3., -0.],
+           [-0., -3.]])
 """
 import numpy as np
 

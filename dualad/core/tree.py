@@ -73,7 +73,15 @@ def ravel_pytree(tree):
     """``(flat, unravel)``: the leaves of a container of arrays and floats joined into one
     1-D array, and the function rebuilding the container from such a vector (JAX's
     ``ravel_pytree``, autograd's ``flatten``). Both directions are differentiable, so
-    optimizers written for vectors work on parameters kept in dicts and lists."""
+    optimizers written for vectors work on parameters kept in dicts and lists.
+
+    Examples:
+        >>> flat, unravel = ad.ravel_pytree({"w": np.ones(2), "b": 0.5})
+        >>> flat
+        array([0.5, 1. , 1. ])
+        >>> unravel(flat)["w"]
+        array([1., 1.])
+    """
     leaves, treedef = flatten(tree)
     shapes = [tuple(shape_of(x)) for x in leaves]
     sizes = [int(np.prod(s, dtype=np.int64)) for s in shapes]
@@ -100,7 +108,13 @@ def ravel_pytree(tree):
 def flatten_func(func, example):
     """autograd's ``flatten_func``: ``(flat_func, unravel, flat_example)`` where
     ``flat_func(v, *args)`` is ``func(unravel(v), *args)`` with its output raveled too,
-    for optimizers that work on vectors."""
+    for optimizers that work on vectors.
+
+    Examples:
+        >>> flat_f, unravel, v = ad.flatten_func(lambda p: p["w"] * 2.0, {"w": np.ones(2)})
+        >>> flat_f(v)
+        array([2., 2.])
+    """
     flat_example, unravel = ravel_pytree(example)
 
     def flat_func(vector, *args):

@@ -138,7 +138,16 @@ def defvjp(prim, *makers, argnums=None):
     """autograd's spelling, ``defvjp(f, maker_0, maker_1, ...)``: ``maker_i(ans, *args)``
     returns the function ``g -> cotangent of argument i``. ``argnums`` says which
     arguments the makers are for (default 0, 1, ...); differentiating with respect to an
-    argument without one raises."""
+    argument without one raises.
+
+    Examples:
+        >>> @ad.primitive
+        ... def cube(x):
+        ...     return x ** 3
+        >>> ad.defvjp(cube, lambda ans, x: lambda g: 3.0 * x ** 2 * g)
+        >>> ad.grad(cube)(2.0)
+        12.0
+    """
     by_arg = _by_argument(makers, argnums)
 
     def rule(g, out, *args, **kw):
@@ -150,7 +159,16 @@ def defvjp(prim, *makers, argnums=None):
 def defjvp(prim, *makers, argnums=None):
     """autograd's spelling, ``defjvp(f, jvp_0, jvp_1, ...)``: ``jvp_i(t, ans, *args)`` is
     the output tangent for the tangent t of argument i; the contributions add up. A
-    nonzero tangent of an argument without a rule raises."""
+    nonzero tangent of an argument without a rule raises.
+
+    Examples:
+        >>> @ad.primitive
+        ... def square(x):
+        ...     return x * x
+        >>> ad.defjvp(square, lambda t, ans, x: 2.0 * x * t)
+        >>> ad.jvp(square, (3.0,), (1.0,))
+        (9.0, 6.0)
+    """
     by_arg = _by_argument(makers, argnums)
 
     def rule(tangents, out, *args, **kw):

@@ -71,7 +71,13 @@ def hessian_vector_product(f, argnums=0):
     """autograd's ``hessian_vector_product``: a function of ``(*args, vector)`` returning
     the Hessian of f with respect to argument ``argnums`` applied to ``vector`` (a tuple
     of vectors for a tuple of argnums); the other arguments, and keyword arguments, are
-    held fixed."""
+    held fixed.
+
+    Examples:
+        >>> hv = ad.hessian_vector_product(lambda x: np.sum(x ** 3))
+        >>> hv(np.array([1.0, 2.0]), np.array([1.0, 0.0]))
+        array([6., 0.])
+    """
     def hv(*args_and_vector, **kwargs):
         *args, vector = args_and_vector
         g, primals, single = of_chosen(f, args, argnums, kwargs)

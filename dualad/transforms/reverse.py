@@ -269,7 +269,12 @@ def jacrev(f: Callable[..., Any], argnums: int | Sequence[int] = 0,
 def elementwise_grad(f, argnums=0):
     """autograd's ``elementwise_grad``: the VJP of a cotangent of ones, one reverse pass.
     For f acting elementwise (a diagonal Jacobian) that is the derivative of each output
-    with respect to its own input; in general it is the sum of the Jacobian's rows."""
+    with respect to its own input; in general it is the sum of the Jacobian's rows.
+
+    Examples:
+        >>> ad.elementwise_grad(np.sin)(np.array([0.0, np.pi]))
+        array([ 1., -1.])
+    """
     def eg(*args):
         rec = Recording(f, args, argnums, False)
         if len(rec.values) != 1:

@@ -68,6 +68,22 @@ def test_runner_tiny_sparse(tmp_path):
     assert "| one Jacobian |" in (tmp_path / "results.md").read_text()
 
 
+def test_runner_tiny_scipy(tmp_path):
+    cmd = [sys.executable, "-m", "benchmarks", "--tiny", "--peers", "none", "--no-plot",
+           "--out", str(tmp_path), "--only", "scipy"]
+    r = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=600)
+    assert r.returncode == 0, r.stdout[-2000:] + r.stderr[-3000:]
+    rows = json.loads((tmp_path / "results.json").read_text())["rows"]
+    assert [row["case"].split()[0] for row in rows] == ["logsumexp", "mvn.logpdf", "odeint"]
+    for row in rows:
+        assert row["results"]["dualad"]["status"] == "ok", (row["case"], row["results"])
+        for label, e in row["results"].items():
+            if e["lib"] != "dualad":
+                assert e["status"].startswith("skipped"), (label, e)   # never faked
+    ode = rows[-1]["results"]
+    assert {"dualad adjoint", "dualad forward"} & set(ode)        # the other route beside
+
+
 def test_object_array_costs_script_runs(capsys, monkeypatch):
     from benchmarks import object_arrays
     monkeypatch.setattr(object_arrays, "best", lambda f, **kw: (f(), 1.0)[1])

@@ -251,3 +251,20 @@ def test_mechanical_port_of_an_ode_net():
     fd = (at(h) - at(-h)) / (2 * h)
     got = sum(np.sum(gW * dW) + np.sum(gb * db) for (gW, gb), (dW, db) in zip(g, v))
     np.testing.assert_allclose(got, fd, rtol=1e-5)
+
+
+@pytest.mark.parametrize("route", ROUTES)
+def test_edge_cases(route):
+    # one output time: the solution is y0 itself; static args (ints, strings) pass through
+    def f(y, t, k, n, name):
+        return -k * y ** n
+    one = lambda y0, k: I.odeint(f, y0, [0.0], args=(k, 2, "x"), sensitivity=route)  # noqa
+    dy0, dk = ad.jacrev(one, argnums=(0, 1))(np.array([1.0]), 0.5)
+    close(dy0, np.ones((1, 1, 1)))
+    close(dk, np.zeros((1, 1)))
+    # a right-hand side returning a list of traced scalars (as autograd examples do)
+    def g(t, y):
+        return [-y[0], -2.0 * y[1]]
+    r = ad.grad(lambda y0: np.sum(I.solve_ivp(g, (0.0, 1.0), y0, t_eval=[1.0],
+                                              sensitivity=route, **TIGHT).y))
+    close(r(np.ones(2)), [np.exp(-1.0), np.exp(-2.0)])
