@@ -59,14 +59,17 @@ AUTOGRAD = {
 
 # Why an autograd function has no dualad rule (every gap needs a reason here).
 AUTOGRAD_GAPS = {
-    "numpy.full": "np.full is not dispatched by NumPy (no __array_function__), so it cannot "
-                  "see a traced fill value; it raises ConcretizationError (or, with dtype=, "
-                  "InPlaceError from np.copyto naming np.broadcast_to(value, shape))",
-    "numpy.array": "np.array is not dispatched by NumPy; np.array([traced, ...]) raises "
-                   "ConcretizationError naming np.stack, which is supported",
+    "numpy.full": "not dispatched by NumPy; np.full(shape, t) still works: NumPy fills an "
+                  "object array with the traced value, which dualad makes one traced array "
+                  "where it meets it",
+    "numpy.array": "not dispatched by NumPy; np.array([traced, ...]) still works: NumPy "
+                   "builds an object array of the traced values, which dualad makes one "
+                   "traced array (the pack row) where it meets it",
     "numpy.msort": "removed in NumPy 2 (np.sort(a, axis=0) is supported)",
-    "numpy.r_": "an index-trick object, not a dispatched function: use np.concatenate",
-    "numpy.c_": "an index-trick object, not a dispatched function: use np.column_stack",
+    "numpy.r_": "an index-trick object, not a dispatched function; it works through "
+                "object arrays like np.array",
+    "numpy.c_": "an index-trick object, not a dispatched function; it works through "
+                "object arrays like np.array",
 }
 
 # Functions that never see traced values because NumPy does not dispatch them.
@@ -310,8 +313,11 @@ def render():
       "`dualad.NotDifferentiableError` naming it (a sample is tested in "
       "`tests/test_numpy_errors.py`), as do unsupported keyword arguments "
       "(`where=`, `out=`, `order='F'`, ...). NumPy does not dispatch "
-      f"{NOT_DISPATCHED}: they raise `ConcretizationError` on traced values "
-      "(build arrays with `np.stack`).")
+      f"{NOT_DISPATCHED}: given traced values they build object arrays of them, which "
+      "dualad makes one traced array where they meet it (a NumPy function, an operator, "
+      "the function's result); a conversion to a numeric dtype "
+      "(`np.asarray(x, dtype=float)`, `np.fromiter(..., dtype=float)`) raises "
+      "`ConcretizationError` naming the call.")
     for prefix, _ in NAMESPACES:
         rows = sorted(ns[0] for ns, _ in unsupported if ns[0].rsplit(".", 1)[0] == prefix)
         if rows:

@@ -13,7 +13,7 @@ from ..core.tree import flatten, unflatten
 from ..cost.model import DEFAULT_CHUNK, FORWARD, REVERSE
 from ..cost.work import Work, size_of, tape_work
 from ..modes.forward import Dual, ForwardTrace, forward_pass
-from ..transforms.common import (argnum_alias, assemble, check_function, selected, split_aux,
+from ..transforms.common import (argnum_alias, assemble, boxes_of, check_function, selected, split_aux,
                                  strip, strip_tree, with_keywords, wraps)
 from ..transforms.forward import jacfwd
 from ..transforms.reverse import Recording, batched_sweep, jacobian_from, jacrev
@@ -49,8 +49,8 @@ def _seeded(f, leaves, rebuild, kk, new_trace):
         seeds.append(eye[:, off:off + s].reshape((kk,) + shape_of(x)).astype(dtype_of(x),
                                                                             copy=False))
         off += s
-    return forward_pass(new_trace, lambda trace: f(*rebuild(
-        [Dual._make(x, seed, trace) for x, seed in zip(leaves, seeds)])))
+    return forward_pass(new_trace, lambda trace: boxes_of(f(*rebuild(
+        [Dual._make(x, seed, trace) for x, seed in zip(leaves, seeds)]))))
 
 
 def _forward_all(f, leaves, rebuild, structure, has_aux, n):

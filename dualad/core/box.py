@@ -23,7 +23,9 @@ import numpy as np
 from .errors import LeakedTracerError
 
 _levels = itertools.count(1)
-_PLAIN = frozenset((np.ndarray, float, int, np.float64))   # never boxes: skipped fast
+_SCALARS = frozenset((float, int, np.float64))   # never boxes: skipped fast
+_NDARRAY = np.ndarray
+_OBJECT = np.dtype(object)
 
 
 def new_level():
@@ -46,6 +48,11 @@ class Trace:
     def finish(self):
         """Mark the trace finished: its boxes may no longer enter primitives."""
         self.alive = False
+
+    def constant(self, value, like):
+        """A box of this trace holding ``value`` with a zero derivative (``like``: a box of
+        this trace whose layout it follows), so writes into it can be recorded."""
+        raise NotImplementedError   # pragma: no cover - abstract
 
 
 class Box:
@@ -101,7 +108,14 @@ class Box:
 
     @property
     def dtype(self):
-        return dtype_of(self.value)
+        v = primal(self.value)
+        if type(v) is np.ndarray:
+            return v.dtype
+        # A traced scalar has no dtype, as a Python float has none: NumPy's own code then
+        # treats it as a Python scalar (np.mean of a list of traced values divides it
+        # instead of converting it with np.float64(...)).
+        raise AttributeError(f"a traced scalar has no dtype (its value is "
+                             f"{type(v).__name__}); use dualad.primal(x).dtype")
 
     def __len__(self):
         shape = self.shape
@@ -129,12 +143,32 @@ class Box:
     def __deepcopy__(self, memo):
         return self.__copy__()
 
+    def _rebind(self, new):
+        """Make this box stand for ``new`` (a box of the same kind and trace): how a
+        recorded write ``x[i] = v`` updates x. Readers of the old value keep it."""
+        if type(new) is not type(self) or new._trace is not self._trace:
+            return False
+        kind = type(self)
+        for cls in kind.__mro__:
+            for name in cls.__dict__.get("__slots__", ()):
+                if not isinstance(getattr(kind, name, None), property):   # shadowed slot
+                    setattr(self, name, getattr(new, name))
+        return True
+
 
 def top_trace(args):
-    """The live trace with the highest level among the boxes in ``args`` (or None)."""
+    """The live trace with the highest level among the boxes in ``args`` (or None).
+
+    ``OBJECTS`` when an argument is an object array (NumPy's array of traced values):
+    the caller turns those into boxes first (``from_objects``)."""
     top = None
     for a in args:
-        if type(a) in _PLAIN:
+        t = type(a)
+        if t in _SCALARS:
+            continue
+        if t is _NDARRAY:
+            if a.dtype is _OBJECT:
+                return OBJECTS
             continue
         if isinstance(a, Box):
             t = a._trace
@@ -206,6 +240,14 @@ class Primitive:
         trace = top_trace(args)
         if trace is None:
             return self.impl(*args, **kw)
+        if trace is OBJECTS:
+            args = tuple(from_objects(a) for a in args)
+            trace = top_trace(args)
+            if trace is None:
+                return self.impl(*args, **kw)
+            if trace is OBJECTS:      # objects that are not numbers, next to traced values
+                raise TypeError(f"{self.name}: an object array of non-numbers cannot be "
+                                "combined with traced values")
         return trace.process(self, args, kw)
 
     def jvp(self, tangents, primals, out, kw):
@@ -221,6 +263,66 @@ class Primitive:
 
     def __repr__(self):
         return f"<dualad primitive {self.name}>"
+
+
+# ------------------------------------------------------------------------------------
+# Arrays NumPy builds from traced values
+# ------------------------------------------------------------------------------------
+# NumPy gives np.array no dispatch hook: np.array([a, b]) of traced scalars, np.asarray of
+# a traced array and np.full(n, t) give *object arrays* whose elements are boxes (the
+# boxes' ``__array__`` returns them, see numpy/operators.py). NumPy's object loops call
+# the boxes' own operators, so derivatives are kept element by element; where such an
+# array meets dualad -- a primitive, NumPy dispatch, or f's return value -- it becomes
+# one box again (``from_objects``, by the ``pack`` row of the table).
+OBJECTS = object()        # top_trace's answer when an argument is an object array
+_packer = []              # [pack]: set by the rules layer (rules/structural.py)
+
+
+def set_packer(pack):
+    """Register the primitive that stacks scalar operands into an array (``pack``)."""
+    _packer[:] = [pack]
+
+
+def from_objects(a):
+    """An object array of traced values as one box (a plain array if it holds none);
+    anything else as it is."""
+    if type(a) is not np.ndarray or a.dtype.kind != "O":
+        return a
+    items = a.ravel().tolist()
+    if not any(isinstance(v, Box) for v in items):
+        plain = np.array(items).reshape(a.shape)
+        return a if plain.dtype.kind == "O" else plain   # not numbers: NumPy decides
+    for v in items:
+        if isinstance(v, Box) and shape_of(v) != ():
+            raise ValueError("an object array holding traced arrays (not scalars) cannot "
+                             "be turned into one array: build it with np.stack([...])")
+    return _packer[0](*items, shape=a.shape)
+
+
+def redo_without_objects(prim, args, kw, out):
+    """A traced primitive gave an object array: an operand was an object array of numbers
+    that ``top_trace`` did not see (its dtype is an equal but not the canonical object
+    dtype, as after unpickling). Run it again with those made plain arrays or boxes, so no
+    traced operand is silently dropped; ``out`` if there were none."""
+    if type(out) is not np.ndarray or out.dtype.kind != "O":
+        return out
+    lifted = tuple(from_objects(a) for a in args)
+    if all(x is a for x, a in zip(lifted, args)):
+        return out
+    return prim(*lifted, **kw)
+
+
+def object_array(box, elements):
+    """The object array NumPy gets from ``np.asarray(box)``: ``elements(box)`` (its
+    elements as scalar boxes, in C order) in box's shape; box itself when 0-d."""
+    out = np.empty(box.shape, dtype=object)
+    if not out.shape:
+        out[()] = box
+        return out
+    cells = out.reshape(-1)
+    for i, x in enumerate(elements(box)):
+        cells[i] = x
+    return out
 
 
 def primal(x: Any) -> Any:

@@ -1,4 +1,5 @@
 """The errors dualad raises instead of returning a derivative that could be wrong."""
+from .site import conversion_site
 
 
 class DualadError(Exception):
@@ -45,25 +46,35 @@ class NotDifferentiableError(DualadError, TypeError):
 class ConcretizationError(DualadError, TypeError):
     """A traced value was turned into a plain number or array, which would drop its derivative.
 
-    Raised by ``float(x)``, ``int(x)``, ``math.sin(x)``, ``np.asarray(x)`` and similar
-    conversions of a traced value. Fix: use NumPy functions (``np.sin``), build arrays with
-    ``np.stack``, or take the value on purpose with ``dualad.primal(x)``. Also a
-    ``TypeError``.
+    Raised by ``float(x)``, ``int(x)``, ``math.sin(x)``, ``np.asarray(x, dtype=float)``,
+    ``np.float64(x)``, a write into a plain array and similar conversions of a traced value.
+    The message names where: the library function the user called (``scipy.integrate.
+    trapezoid``, ``numpy.mean``), read from the stack, or the user's own expression that
+    converted it (``np.float64(x)``, ``a[0] = x`` into a plain array), with a fix for it.
+    Also a ``TypeError``.
 
     Examples:
         >>> import math
         >>> ad.grad(lambda x: math.sin(x))(1.0)
         Traceback (most recent call last):
         ...
-        ConcretizationError: float() on a traced value would silently drop its derivative. ...
+        ConcretizationError: `math.sin(x)` would silently drop the derivative of a traced value ...
     """
 
-    def __init__(self, what):
+    def __init__(self, what, fix=""):
+        site = conversion_site()
+        self.what, self.site = what, site
+        where, specific = "", fix
+        if site is not None:
+            what = site.what(what)
+            where = f" ({site.describe()})"
+            specific = specific or site.fix()
         super().__init__(
-            f"{what} on a traced value would silently drop its derivative. "
-            "Use NumPy functions (np.sin, np.exp, ...) instead of math.* and float(), "
-            "build arrays from traced scalars with np.stack([...]), or take the value "
-            "explicitly with dualad.primal(x) (no derivative flows through it).")
+            f"{what} would silently drop the derivative of a traced value{where}. "
+            + (specific + " " if specific else "")
+            + "In general: use NumPy functions (np.sin, np.exp, ...) instead of math.* and "
+            "float(), build arrays from traced values with np.array([...]) or np.stack, or "
+            "take the value explicitly with dualad.primal(x) (no derivative flows through it).")
 
 
 class LeakedTracerError(DualadError, RuntimeError):
@@ -92,23 +103,28 @@ class LeakedTracerError(DualadError, RuntimeError):
 
 
 class InPlaceError(DualadError, TypeError):
-    """An in-place write into a traced array, which dualad cannot record.
+    """An in-place write that dualad cannot record.
 
-    Raised by ``x[i] = v``, in-place methods such as ``x.sort()``, and ``out=`` arguments
-    on traced arrays. Fix: build a new array (``np.where``, ``np.concatenate``,
-    ``x = x + d``, ``np.sort(x)``). Also a ``TypeError``.
+    ``x[i] = v`` on a traced array is recorded (a new value; earlier readers keep the old
+    one). Raised by in-place methods such as ``x.sort()``, ``out=`` arguments, ``a += x``
+    into a plain array made outside the trace, and an index that writes an element twice.
+    Fix: build a new array (``np.where``, ``np.concatenate``, ``x = x + d``,
+    ``np.sort(x)``), or make the array with ``np.zeros_like(x)``. Also a ``TypeError``.
 
     Examples:
         >>> def f(x):
-        ...     x[0] = 0.0
+        ...     x.sort()
         ...     return np.sum(x)
         >>> ad.grad(f)(np.ones(2))
         Traceback (most recent call last):
         ...
-        InPlaceError: x[...] = value writes in place into a traced array, ...
+        InPlaceError: x.sort(...) (use y = np.sort(x)) writes in place into a traced array, ...
     """
 
-    def __init__(self, what):
+    def __init__(self, what, fix=None):
+        if fix is not None:
+            super().__init__(f"{what} cannot be recorded: {fix}.")
+            return
         super().__init__(
             f"{what} writes in place into a traced array, which dualad cannot record. "
             "Build a new array instead: for example x = np.concatenate([...]), "

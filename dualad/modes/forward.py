@@ -6,7 +6,7 @@ from typing import Any
 import numpy as np
 
 from ..accel import kernels, memory
-from ..core import Box, Trace, as_input, dtype_of, is_inexact, shape_of
+from ..core import Box, Trace, as_input, dtype_of, is_inexact, redo_without_objects, shape_of
 from ..core.tree import flatten
 from ..rules import all_finite, strong_zero_mode, strong_zeros
 
@@ -32,9 +32,14 @@ class ForwardTrace(Trace):
                 tangents.append(None)
         out = prim(*primals, **kw)
         if not is_inexact(out):
-            return out
+            return redo_without_objects(prim, args, kw, out)
         t = kernels.jvp(prim, tangents, primals, out, kw)
         return out if t is None else Dual._make(out, t, self)
+
+    def constant(self, value, like):
+        k = like._t.shape[0]
+        zero = np.zeros((), dtype=np.result_type(value, np.float32))
+        return Dual._make(value, np.broadcast_to(zero, (k,) + np.shape(value)), self)
 
 
 class Dual(Box):

@@ -34,8 +34,9 @@ import numpy as np
 from numpy.typing import DTypeLike
 
 from ..accel import memory
-from ..core import Box, DualadError, Trace, is_inexact, new_level, primal
-from ..rules import all_finite, strong_zero_mode, strong_zeros
+from ..core import (Box, DualadError, Trace, dtype_of, is_inexact, new_level, object_array,
+                   primal)
+from ..rules import all_finite, duplicate_targets, index_update, strong_zero_mode, strong_zeros
 from .reverse import Adjoints, frozen, record_from
 
 __all__ = ["Tensor", "Node", "no_grad", "enable_grad", "is_grad_enabled", "GraphFreedError"]
@@ -227,6 +228,9 @@ class TensorTrace(Trace):
     def finish(self):  # pragma: no cover - never called
         raise TensorError("the tensor trace lives as long as the program")
 
+    def constant(self, value, like):
+        return Tensor._make(value, None)
+
     def process(self, prim, args, kw):
         primals, parents, tracked = [], [], False
         nondiff = prim.nondiff
@@ -367,6 +371,11 @@ class Tensor(Box):
         t.value, t._trace, t._node, t._requires_grad, t._grad = (
             value, TENSORS, node, node is not None, None)
         return t
+
+    @property
+    def dtype(self):
+        """The dtype of the values (a tensor is an array, scalar or not)."""
+        return dtype_of(self.value)
 
     # --- autograd attributes ------------------------------------------------------------
     @property
@@ -538,6 +547,10 @@ class Tensor(Box):
                 "Take the value explicitly with .item() or .numpy(), or use .detach().")
 
     def __array__(self, dtype=None, copy=None):
+        if (self._requires_grad and is_grad_enabled()
+                and (dtype is None or np.dtype(dtype).kind == "O")):
+            # as for other boxes: an object array of element tensors, which keeps the graph
+            return object_array(self, _tensor_elements)
         self._refuse_if_tracked("np.asarray() / np.array()")
         a = np.asarray(self.value, dtype=dtype)
         return a.copy() if copy else a
@@ -585,7 +598,25 @@ class Tensor(Box):
                 "parameter update wrap it in `with dualad.no_grad():`, or use an optimizer "
                 "from dualad.optim.")
 
+    def _records(self, other):
+        """Whether an in-place update is recorded (a rebinding to a new graph node): with
+        grad enabled, on a tensor made by the graph or when a tracked value comes in
+        (torch records these too); a leaf that requires grad is never written."""
+        if not is_grad_enabled() or (self._node is None and self._requires_grad):
+            return False
+        return self._node is not None or (isinstance(other, Tensor) and other._requires_grad)
+
+    def _become(self, new):
+        self.value, self._node, self._requires_grad = new.value, new._node, new._requires_grad
+        return self
+
     def _inplace(self, ufunc, other, what):
+        if self._records(other):
+            new = ufunc(self, other)
+            if new.shape != self.shape:
+                raise ValueError(f"{what}: the result has shape {new.shape}, but the tensor "
+                                 f"has shape {self.shape}")
+            return self._become(new)
         self._check_inplace(what, other)
         new = np.asarray(ufunc(self.value, primal(other)), dtype=self.dtype)
         if new.shape != self.shape:
@@ -608,6 +639,12 @@ class Tensor(Box):
         return self._inplace(np.true_divide, other, "t /= x")
 
     def __setitem__(self, idx, value):
+        if self._records(value):
+            if duplicate_targets(idx, self.shape):
+                raise TensorError("t[idx] = x with an index that repeats an element cannot "
+                                  "be recorded (only the last write would count)")
+            self._become(index_update(self, value, idx=idx))
+            return
         self._check_inplace("t[...] = x", value)
         new = np.array(self.value, copy=True)
         new[idx] = primal(value)
@@ -618,6 +655,11 @@ class Tensor(Box):
         self._check_inplace("zero_()")
         self.value = np.zeros_like(self.value)
         return self
+
+
+def _tensor_elements(t):
+    flat = t.reshape(-1)
+    return [flat[i] for i in range(t.size)]
 
 
 def _rebuild(value, requires_grad, grad):

@@ -5,7 +5,7 @@ import math
 import numpy as np
 
 from .. import rules as P
-from ..core import NotDifferentiableError, dtype_of, ndim_of, primal, shape_of
+from ..core import Box, NotDifferentiableError, dtype_of, ndim_of, primal, shape_of
 from .registry import (EXTRA_UFUNCS, FUNCTIONS, implements, invalidate, no_out, norm_axes,
                        unsupported_kwargs)
 
@@ -216,3 +216,24 @@ def nan_to_num(x, copy=True, nan=0.0, posinf=None, neginf=None):
     if np.all(finite):
         return x
     return P.where(finite, x, np.nan_to_num(v, nan=nan, posinf=posinf, neginf=neginf))
+
+
+# --- arrays made like a traced array: writable, so writes into them are recorded -------
+def constant_of(a, value):
+    """``value`` (a plain array made like ``a``) as a box of a's trace with a zero
+    derivative when ``a`` is traced, so ``out[i] = ...`` on it is recorded (a plain array
+    could not hold a traced value); else ``value``."""
+    if isinstance(a, Box) and isinstance(value, np.ndarray) and value.dtype.kind in "fc":
+        return a._trace.constant(np.asarray(value), a)     # a plain ndarray inside
+    return value
+
+
+def _constant_like(fn):
+    def run(a, *args, **kw):
+        return constant_of(a, fn(primal(a), *args, **{k: primal(v) for k, v in kw.items()}))
+    run.__name__ = fn.__name__
+    return run
+
+
+for _fn in (np.zeros_like, np.ones_like, np.empty_like):
+    implements(_fn)(_constant_like(_fn))

@@ -12,7 +12,8 @@ import numpy as np
 
 from .. import rules as P
 from ..core import (Box, ConcretizationError, InPlaceError, NotDifferentiableError, dtype_of,
-                    primal)
+                    object_array, primal)
+from ..modes.forward import Dual
 from ..modes.reverse import Tracer, fastops
 from . import registry
 from .basics import astype, dot, matmul, mean, ravel, reshape, squeeze, sum, swapaxes, transpose
@@ -26,7 +27,53 @@ def _refuse(what):
 
 
 def _setitem(self, idx, value):
-    raise InPlaceError("x[...] = value")
+    """``x[idx] = value`` recorded: x is rebound to a new value (``index_update``)."""
+    if isinstance(idx, Box):
+        idx = _index_value(idx)
+    if type(value) in (list, tuple):
+        value = np.asarray(value)    # traced items: an object array, made one box below
+    if P.duplicate_targets(idx, self.shape):
+        raise InPlaceError("x[idx] = value with an index that repeats an element",
+                           fix="only the last write to an element would count; write "
+                               "each element once, or build the array with np.where")
+    new = P.index_update(self, value, idx=idx)
+    if not self._rebind(new):
+        if isinstance(new, Box):
+            raise InPlaceError(
+                "x[...] = value where value belongs to an inner derivative (a grad or jvp "
+                "taken inside the one that made x)",
+                fix="the outer array cannot hold it; build a new array inside the inner "
+                    "function (np.where, np.stack, np.concatenate)")
+        self.value = new     # no derivative flows (an integer array, or under no_grad)
+
+
+def _index_value(idx):
+    v = primal(idx)
+    if getattr(v, "dtype", None) is not None and v.dtype.kind in "biu":
+        return v
+    raise ConcretizationError("using it as an index (operator.index)")
+
+
+def _as_objects(self, dtype=None, copy=None):
+    """What NumPy gets from ``np.asarray(x)`` / ``np.array([x, ...])``: an object array of
+    boxes (the elements of x; x itself when 0-d), on which NumPy's object loops call the
+    boxes' own operators. A numeric dtype would drop the derivative: refused."""
+    if dtype is not None and np.dtype(dtype).kind != "O":
+        raise ConcretizationError(f"conversion to a {np.dtype(dtype)} array")
+    return object_array(self, _elements)
+
+
+def _elements(box):
+    """The elements of an array box as scalar boxes, in C order: a Dual's directly from
+    its value and tangent (what getitem would give, without a dispatch per element);
+    others by x.ravel()[i] (a Tracer's are the tape's O(1) element entries)."""
+    v = box.value
+    if type(box) is Dual and type(v) is np.ndarray and box._trace.alive:
+        t = box._t.reshape(box._t.shape[0], -1)
+        trace, make = box._trace, Dual._make
+        return [make(x, t[:, i], trace) for i, x in enumerate(v.ravel())]
+    flat = ravel(box)
+    return [flat[i] for i in range(box.size)]
 
 
 def _getitem(self, idx):
@@ -72,7 +119,7 @@ def _install_operators():
     B.__int__ = _refuse("int()")
     B.__complex__ = _refuse("complex()")
     B.__index__ = _refuse("using it as an index (operator.index)")
-    B.__array__ = _refuse("np.asarray() / np.array() (conversion to a plain ndarray)")
+    B.__array__ = _as_objects
     B.item = _refuse(".item()")
     B.tolist = _refuse(".tolist()")
     B.T = property(lambda s: transpose(s))
@@ -146,12 +193,30 @@ def _install_methods():
     }.items():
         setattr(B, name, _refuse_in_place(name, fix))
     B.__iter__ = _iterate
+    _install_object_loop_methods()
     B.__mod__ = lambda s, o: np.remainder(s, o)
     B.__rmod__ = lambda s, o: np.remainder(o, s)
     B.__abs__ = lambda s: (COMPLEX_UFUNCS[np.absolute](s) if dtype_of(s).kind == "c"
                            else P.absolute(s))
     B.__round__ = lambda s, ndigits=None: (round(primal(s)) if ndigits is None
                                           else round(primal(s), ndigits))
+
+
+def _install_object_loop_methods():
+    """NumPy's object loops (np.exp of an array built from traced values) call a method
+    named after the ufunc on each element: each ufunc dispatch serves gets one on boxes."""
+    registry.refresh()
+    for ufunc in list(registry.UFUNCS) + list(registry.ZERO_DERIVATIVE_UFUNCS):
+        name = ufunc.__name__
+        if not hasattr(Box, name):
+            setattr(Box, name, _ufunc_method(ufunc))
+
+
+def _ufunc_method(ufunc):
+    def method(self, *others):
+        return ufunc(self, *others)
+    method.__name__ = ufunc.__name__
+    return method
 
 
 # ------------------------------------------------------------------------------------

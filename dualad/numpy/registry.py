@@ -15,7 +15,7 @@ from typing import Any, Callable
 import numpy as np
 
 from .. import rules as P
-from ..core import InPlaceError, NotDifferentiableError, dtype_of, primal
+from ..core import Box, InPlaceError, NotDifferentiableError, dtype_of, primal
 
 
 def no_out(name, out):
@@ -68,8 +68,7 @@ ZERO_DERIVATIVE_UFUNCS = {
 FUNCTIONS: dict[Any, Callable[..., Any]] = {}
 # Functions of the values only: shapes, zeros, comparisons, index searches.
 FUNCTIONS.update({fn: value_only(fn) for fn in (
-    np.shape, np.ndim, np.size, np.zeros_like, np.ones_like, np.empty_like, np.full_like,
-    np.result_type, np.iscomplexobj, np.isrealobj, np.isscalar, np.argmax, np.argmin,
+    np.shape, np.ndim, np.size, np.result_type, np.iscomplexobj, np.isrealobj, np.isscalar, np.argmax, np.argmin,
     np.argsort, np.nonzero, np.allclose, np.isclose, np.array_equal, np.any, np.all,
     np.count_nonzero)})
 _table_functions = set()   # FUNCTIONS entries that come from the primitive table
@@ -141,6 +140,13 @@ def ufunc_name(ufunc, method="__call__"):
 def array_ufunc(self, ufunc, method, *inputs, **kwargs):
     out = kwargs.pop("out", None)
     if out is not None and builtins.any(o is not None for o in out):
+        if not builtins.any(isinstance(o, Box) for o in out):
+            raise InPlaceError(
+                f"{ufunc_name(ufunc, method)}(..., out=plain array) with a traced operand "
+                "(`a += t` on a plain array a, or out=)",
+                fix="a plain array made outside the traced computation cannot hold a "
+                    "traced value; write a = a + t (a new array), or make a with "
+                    "np.zeros_like(x) from a traced x (writes into it are recorded)")
         raise InPlaceError(f"{ufunc_name(ufunc, method)}(..., out=...)")
     if method == "__call__":
         if ufunc in ZERO_DERIVATIVE_UFUNCS:

@@ -19,7 +19,7 @@ import numpy as np
 from .. import rules as P
 from ..core import Box, primal, shape_of, ndim_of, dtype_of
 from ..core import InPlaceError, NotDifferentiableError
-from .basics import (astype, broadcast_to, concatenate, moveaxis, ravel, reshape,
+from .basics import (astype, broadcast_to, concatenate, constant_of, moveaxis, ravel, reshape,
                      stack, swapaxes, transpose)
 from .registry import (FUNCTIONS, implements, no_out, unsupported_kwargs)
 
@@ -563,7 +563,7 @@ def full_like(a, fill_value, dtype=None, order="K", subok=True, shape=None, **kw
     shape = shape_of(a) if shape is None else tuple(np.atleast_1d(shape))
     dtype = dtype_of(a) if dtype is None else np.dtype(dtype)
     if not isinstance(fill_value, Box):
-        return np.full(shape, fill_value, dtype=dtype)
+        return constant_of(a, np.full(shape, fill_value, dtype=dtype))
     return broadcast_to(astype(fill_value, dtype), shape)
 
 

@@ -7,7 +7,7 @@ leading axis of k directions; ``align`` and ``unbroadcast`` keep the rules reada
 """
 import numpy as np
 
-from ..core import Box, Primitive, dtype_of, ndim_of, register, shape_of
+from ..core import Box, Primitive, dtype_of, ndim_of, register, set_packer, shape_of
 
 def align(t, nd_in, nd_out):
     """Insert axes after the direction axis so an operand's tangent broadcasts to the output."""
@@ -459,3 +459,83 @@ def project(c, like):
     if c is None or dtype_of(c).kind != "c" or dtype_of(like).kind == "c":
         return c
     return real(c)
+
+
+# --- arrays built from traced values, and recorded writes ---------------------------
+def _pack_impl(*xs, shape):
+    """Operands of one shape s stacked along a last axis reshaped to ``shape``:
+    ``out[..., j] = xs[j]`` (s = () builds an array from scalars)."""
+    return np.stack(xs, axis=-1).reshape(np.shape(xs[0]) + tuple(shape))
+
+
+def _pack_jvp(tangents, primals, out, shape):
+    given = next(t for t in tangents if t is not None)
+    zero = None
+    ts = []
+    for t in tangents:
+        if t is None:
+            if zero is None:
+                zero = np.zeros(shape_of(given), dtype=dtype_of(out))
+            t = zero
+        ts.append(t)
+    return pack(*ts, shape=shape)
+
+
+def _pack_vjp(i, g, primals, out, shape):
+    lead = shape_of(primals[0])
+    if type(g) is np.ndarray:
+        return project(g.reshape(lead + (-1,))[..., i], primals[i])
+    flat = reshape(g, shape=lead + (int(np.prod(shape, dtype=np.int64)),))
+    return project(getitem(flat, idx=(Ellipsis, i)), primals[i])
+
+
+#: ``np.array([a, b, c])`` of traced scalars: what an object array of boxes becomes where
+#: it meets dualad (``core.from_objects``).
+pack = register(Primitive("pack", _pack_impl, _pack_jvp, _pack_vjp, depends="gather"))
+set_packer(pack)
+
+
+def _update_impl(x, v, idx):
+    y = np.array(x, copy=True)
+    y[idx] = v
+    return y
+
+
+def _update_jvp(tangents, primals, out, idx):
+    tx, tv = tangents
+    x, v = primals
+    given = tx if tx is not None else tv
+    k = shape_of(given)[:1]
+    if tx is None:
+        tx = np.zeros(k + shape_of(x), dtype=dtype_of(out))
+    if tv is None:
+        tv = 0.0
+    else:
+        target = np.empty(shape_of(x), dtype=bool)[idx].shape   # what x[idx] selects
+        tv = align(tv, ndim_of(v), len(target))
+        lead = _advanced_layout(idx)
+        if lead:
+            tv = moveaxis_(tv, 0, lead)
+    return index_update(tx, tv, idx=_batched_index(idx))
+
+
+def _update_vjp(i, g, primals, out, idx):
+    if i == 0:      # the entries that were overwritten get no cotangent
+        return index_update(g, 0.0, idx=idx)
+    return unbroadcast(project(getitem(g, idx=idx), primals[1]), shape_of(primals[1]))
+
+
+#: ``x[idx] = v`` recorded as a new value (the box is rebound to it; readers of the old
+#: value keep the old one), as torch and mygrad record in-place writes.
+index_update = register(Primitive("index_update", _update_impl, _update_jvp, _update_vjp,
+                                  depends="gather"))
+
+
+def duplicate_targets(idx, shape):
+    """Whether an advanced index writes some element twice (``x[[0, 0]] = v``: only the
+    last write survives, which a rule on the index as a whole cannot express)."""
+    if not any(_is_advanced(k) and np.asarray(k).dtype != bool for k in _index_tuple(idx)):
+        return False
+    hits = np.zeros(shape, dtype=np.intp)
+    np.add.at(hits, idx, 1)
+    return bool(hits.max(initial=0) > 1)

@@ -5,6 +5,7 @@ import numpy as np
 from ..core import Box, primal
 from ..modes.forward import Dual, ForwardTrace
 from ..core.tree import flatten, unflatten
+from ..transforms.common import boxes_of
 
 
 def traced(*trees):
@@ -48,7 +49,7 @@ def directions(f, primals, tangents):
     in one forward pass on a fresh trace (nested calls never share perturbations)."""
     trace = ForwardTrace(batched=True)
     try:
-        out = f(*[Dual._make(p, t, trace) for p, t in zip(primals, tangents)])
+        out = boxes_of(f(*[Dual._make(p, t, trace) for p, t in zip(primals, tangents)]))
     finally:
         trace.finish()
     k = np.shape(primal(tangents[0]))[0]

@@ -43,6 +43,7 @@ import numpy as np
 
 from ..core import Box, DualadError, Trace, shape_of
 from ..transforms import grad
+from ..transforms.common import boxes_of
 from .compress import _sp, as_pattern
 
 
@@ -120,6 +121,9 @@ class IndexTrace(Trace):
     def __init__(self, n, local=False):
         super().__init__()
         self.n, self.local = n, local
+
+    def constant(self, value, like):
+        return Index._make(value, _empty(_size(shape_of(value)), self.n), self)
 
     def process(self, prim, args, kw):
         values, pats = [], []
@@ -421,7 +425,7 @@ def jacobian_pattern(f, x, args=(), local=False):
     trace = IndexTrace(n, local)
     eye = sp.csr_array((np.ones(n, bool), np.arange(n), np.arange(n + 1)), shape=(n, n))
     try:
-        out = f(Index._make(x, eye, trace), *args)
+        out = boxes_of(f(Index._make(x, eye, trace), *args))
     finally:
         trace.finish()
     if isinstance(out, Index) and out._trace is trace:

@@ -7,7 +7,7 @@ from typing import Any, Callable, TypeVar, cast
 
 import numpy as np
 
-from ..core import Box, as_input, dtype_of, primal, shape_of
+from ..core import Box, as_input, dtype_of, from_objects, primal, shape_of
 from ..core.tree import flatten, unflatten
 
 
@@ -148,6 +148,17 @@ def split_aux(out, has_aux):
     if not (isinstance(out, (tuple, list)) and len(out) == 2):
         raise TypeError("has_aux=True requires the function to return a pair (output, aux)")
     return out[0], out[1]
+
+
+def boxes_of(tree):
+    """``tree`` (what f returned) with every object array of traced values
+    (``np.array([a, b])`` in f) made one box (``core.from_objects``); called while f's
+    trace is alive."""
+    t = type(tree)
+    if (t is np.ndarray and tree.dtype.kind != "O") or t is float or isinstance(tree, Box):
+        return tree
+    leaves, treedef = flatten(tree)
+    return unflatten(treedef, [from_objects(x) for x in leaves])
 
 
 def strip(trace, x):

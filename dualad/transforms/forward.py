@@ -10,7 +10,7 @@ from ..core import Box, as_input, dtype_of, primal, shape_of
 from ..core.tree import flatten, unflatten
 from ..cost import DEFAULT_CHUNK
 from ..modes.forward import Dual, ForwardTrace, forward_pass, with_direction_axis
-from .common import (argnum_alias, assemble, cat, check_function, check_holomorphic, concrete,
+from .common import (argnum_alias, assemble, boxes_of, cat, check_function, check_holomorphic, concrete,
                      like, selected, split_aux, strip, strip_tree, with_keywords, wraps)
 
 
@@ -58,7 +58,7 @@ def jvp(f: Callable[..., Any], primals: Sequence[Any], tangents: Sequence[Any],
         pairs.append((p, with_direction_axis(t)))
     out, trace = forward_pass(
         lambda: ForwardTrace(batched=False),
-        lambda trace: f(*unflatten(pdef, [Dual._make(p, t, trace) for p, t in pairs])))
+        lambda trace: boxes_of(f(*unflatten(pdef, [Dual._make(p, t, trace) for p, t in pairs]))))
     out, aux = split_aux(out, has_aux)
     oleaves, odef = flatten(out)
     vals = [concrete(strip(trace, o)) for o in oleaves]
@@ -80,7 +80,8 @@ def _directions(f, leaves, rebuild, sizes, seed):
         off += s
     out, trace = forward_pass(
         lambda: ForwardTrace(batched=True),
-        lambda trace: f(*rebuild([Dual._make(x, t, trace) for x, t in zip(leaves, seeds)])))
+        lambda trace: boxes_of(f(*rebuild([Dual._make(x, t, trace)
+                                            for x, t in zip(leaves, seeds)]))))
 
     def tangents(oleaves):
         return [o._t if isinstance(o, Box) and o._trace is trace

@@ -17,7 +17,7 @@ from ..core.tree import flatten, tree_map, unflatten
 from ..cost import Work, sweep_rows
 from ..modes.forward import Dual, ForwardTrace
 from ..modes.reverse import ReverseTrace, sweep
-from .common import (argnum_alias, cat, check_function, check_holomorphic, concrete, like,
+from .common import (argnum_alias, boxes_of, cat, check_function, check_holomorphic, concrete, like,
                      selected, split_aux, strip, strip_tree, with_keywords, wraps)
 
 
@@ -28,8 +28,10 @@ class Recording:
         self.leaves, rebuild, self.structure = selected(args, argnums)
         self.trace = trace = ReverseTrace()
         self.inputs = [trace.leaf(x) for x in self.leaves]
+        # read now: f may write into an input (x[0] = ...), which rebinds its box
+        self.input_slots = [b.slot for b in self.inputs]
         try:
-            out = f(*rebuild(self.inputs))
+            out = boxes_of(f(*rebuild(self.inputs)))
         finally:
             trace.finish()
         out, aux = split_aux(out, has_aux)
@@ -43,7 +45,7 @@ class Recording:
         for o, c in zip(self.out_leaves, cotangents):
             if isinstance(o, Box) and o._trace is self.trace and c is not None:
                 seeds[o.slot] = seeds[o.slot] + c if o.slot in seeds else c
-        wanted = [b.slot for b in self.inputs]
+        wanted = self.input_slots
         adj = sweep(self.trace, seeds, wanted) if seeds else [None] * len(wanted)
         return [like(g, x) for g, x in zip(adj, self.leaves)]
 

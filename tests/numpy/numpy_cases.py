@@ -234,6 +234,15 @@ case("np.delete/compress/extract/select/choose",
      + np.choose(np.array([[0, 1], [1, 0], [0, 0]]), [x[:, 1:3], x[:, 2:] ** 2]),
      spaced(3, 4))
 case("np.copy/x.copy", [np.copy, ".copy"], lambda x: np.copy(x) * x.copy(), A)
+case("np.zeros_like, then item assignment (recorded)", np.zeros_like,
+     lambda x: (lambda z: (z.__setitem__((0, 1), x[1, 0] * x[0, 0]),
+                           z.__setitem__(1, np.sin(x[0])), z)[-1])(np.zeros_like(x)) + x, A)
+case("np.ones_like, then a masked update (recorded)", np.ones_like,
+     lambda x: (lambda z: (z.__setitem__(x > 0, x[x > 0] ** 2), z)[-1])(np.ones_like(x)) * x,
+     A)
+case("np.empty_like, every element written", np.empty_like,
+     lambda x: (lambda z: (z.__setitem__(slice(None), np.exp(x) * x[0, 0]), z)[-1])(
+         np.empty_like(x)), A)
 case("np.full_like with a traced value", np.full_like,
      lambda x: np.full_like(x, x[0, 0]) * x, A)
 case("np.meshgrid", np.meshgrid,

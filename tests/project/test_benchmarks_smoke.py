@@ -82,3 +82,11 @@ def test_runner_tiny_scipy(tmp_path):
                 assert e["status"].startswith("skipped"), (label, e)   # never faked
     ode = rows[-1]["results"]
     assert {"dualad adjoint", "dualad forward"} & set(ode)        # the other route beside
+
+
+def test_object_array_costs_script_runs(capsys, monkeypatch):
+    from benchmarks import object_arrays
+    monkeypatch.setattr(object_arrays, "best", lambda f, **kw: (f(), 1.0)[1])
+    object_arrays.main(sizes=(4,))
+    out = capsys.readouterr().out
+    assert "np.zeros_like + item assignment" in out and "| 4 |" in out

@@ -36,7 +36,7 @@ matrix, since LAPACK's own labels jump piecewise (see "Labels" below).
 
 import numpy as np
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import assume, given, settings, strategies as st
 from hypothesis.extra import numpy as hnp
 
 import dualad as ad
@@ -350,6 +350,48 @@ def concatenate_cases(draw):
 
     return Case(fn, [xs[i] for i in active],
                 f"concatenate({[x.shape for x in xs]}, axis={axis}, active {active})",
+                draw(seeds))
+
+
+@st.composite
+def pack_cases(draw):
+    """np.array([...]) of k operands of one shape (scalars mostly), some of them constants."""
+    lead = draw(st.sampled_from([(), (), (2,), (1, 3)]))
+    shape = draw(st.sampled_from([(1,), (3,), (2, 2), (3, 1), (2, 1, 2)]))
+    k = int(np.prod(shape))
+    xs = [draw(hnp.arrays(np.float64, lead, elements=GENERAL)) for _ in range(k)]
+    xs = [float(x) if x.shape == () else x for x in xs]
+    active = sorted(draw(st.lists(st.integers(0, k - 1), min_size=1, unique=True)))
+
+    def fn(*ys):
+        full = list(xs)
+        for i, y in zip(active, ys):
+            full[i] = y
+        return P.pack(*full, shape=shape)
+
+    return Case(fn, [xs[i] for i in active], f"pack({k} x {lead}, shape={shape}, "
+                f"active {active})", draw(seeds))
+
+
+@st.composite
+def index_update_cases(draw):
+    """x[idx] = v for every kind of index (each element written once), v broadcast."""
+    shape = draw(S.shapes(min_dims=1))
+    idx = draw(S.indices(shape))
+    assume(not P.duplicate_targets(idx, shape))
+    target = np.empty(shape)[idx].shape
+    vshape = target[draw(st.integers(0, len(target))):]
+    vshape = tuple(1 if draw(st.booleans()) else n for n in vshape)
+    x = draw(S.arrays(shape, GENERAL))
+    v = draw(S.arrays(vshape, GENERAL))
+    which = draw(st.sampled_from(["x", "v", "both"]))
+    if which == "x":
+        fn, args = (lambda x: P.index_update(x, v, idx=idx)), [x]
+    elif which == "v":
+        fn, args = (lambda v: P.index_update(x, v, idx=idx)), [v]
+    else:
+        fn, args = (lambda x, v: P.index_update(x, v, idx=idx)), [x, v]
+    return Case(fn, args, f"index_update({shape}, {idx!r}, v {vshape}, active {which})",
                 draw(seeds))
 
 
@@ -856,6 +898,8 @@ STRUCTURAL = {
     "getitem": getitem_cases(),
     "scatter_add": scatter_add_cases(),
     "concatenate": concatenate_cases(),
+    "pack": pack_cases(),
+    "index_update": index_update_cases(),
     "matmul": matmul_cases(),
 }
 

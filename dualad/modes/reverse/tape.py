@@ -26,7 +26,7 @@ from array import array
 import numpy as np
 
 from ...accel import memory, tape_kernel
-from ...core import Box, Trace, is_inexact
+from ...core import Box, Trace, is_inexact, redo_without_objects
 from ...rules import RELEASE_MIN_SIZE, getitem
 
 # Traces whose level is below this do not record. ``dualad.no_grad()`` sets it to a fresh
@@ -125,6 +125,12 @@ class ReverseTrace(Trace):
         self.leaves += 1
         return Tracer(value, self, self._push(LEAF, NONE, 0.0, 0.0, _is_scalar(value)))
 
+    def constant(self, value, like):
+        """A slot with no parents (not an input): its value has a zero derivative."""
+        if self.level < record_from.get():
+            return value
+        return Tracer(value, self, self._push(LEAF, NONE, 0.0, 0.0, _is_scalar(value)))
+
     def process(self, prim, args, kw):
         if prim.elementwise and not kw and not _array_valued(args[0]):
             r = self._scalar_entry(prim, args)
@@ -152,7 +158,7 @@ class ReverseTrace(Trace):
         # lower traces (nested derivatives) dispatch to their own traces.
         out = prim(*primals, **kw) if nested else prim.impl(*primals, **kw)
         if not traced or not is_inexact(out) or self.level < record_from.get():
-            return out
+            return redo_without_objects(prim, args, kw, out)
         if prim is getitem and type(out) is _F64 and type(primals[0]) is np.ndarray:
             flat = _flat_index(kw["idx"], primals[0].shape)
             if flat is not None:
