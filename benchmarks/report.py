@@ -125,7 +125,14 @@ def _startup(s):
         "  cold numba cache: " + _first(c),
         "  warm numba cache: " + _first(w),
         "  numba disabled:   " + _first(o),
-    ]
+    ] + ([_array_only(s["array_code_only"])] if "array_code_only" in s else [])
+
+
+def _array_only(d):
+    return (f"array code only (vec_rosen n=1e4 / mlp), fresh interpreter: "
+            f"{fmt_time(d['vec_rosen_grad'])} / {fmt_time(d['mlp_grad'])}; total "
+            f"{fmt_time(d['first_grads'])}, max RSS {d['max_rss_mib']:.0f} MiB, numba "
+            f"{'imported' if d['numba_imported'] else 'not imported'}")
 
 
 def _first(d):
