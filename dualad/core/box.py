@@ -35,6 +35,9 @@ class Trace:
     """One running differentiation. Subclasses say how a primitive is processed."""
 
     kind = "traced value"
+    #: True for a trace that stages a program (``dualad.compile``): decisions made from
+    #: its values (comparisons, ``bool``, indices) are routed to it to become guards.
+    stages = False
 
     def __init__(self):
         self.level = new_level()
@@ -111,7 +114,8 @@ class Box:
 
     def __bool__(self):
         # Truth tests read the value; no derivative flows through a branch condition.
-        return bool(primal(self))
+        # (A staging box underneath, from dualad.compile, records the outcome as a guard.)
+        return bool(decision_operand(self))
 
     __hash__ = object.__hash__
 
@@ -244,6 +248,30 @@ def primal(x: Any) -> Any:
     while isinstance(x, Box):
         x = x.value
     return x
+
+
+def decision_operand(x):
+    """``x`` stripped of its derivative boxes down to a staging box (``dualad.compile``)
+    or the plain value: what a decision (a comparison, a truth test) is made from."""
+    while isinstance(x, Box) and not x._trace.stages:
+        x = x.value
+    return x
+
+
+def stage_of(args):
+    """The staging trace (``dualad.compile``) under the boxes in ``args`` (lists and
+    tuples searched too), or None: value-only functions give it their decisions."""
+    for a in args:
+        if isinstance(a, (list, tuple)):
+            t = stage_of(a)
+            if t is not None:
+                return t
+            continue
+        while isinstance(a, Box):
+            if a._trace.stages:
+                return a._trace
+            a = a.value
+    return None
 
 
 _ARRAYS = (np.ndarray, np.float64)   # the common types, checked first on hot paths
