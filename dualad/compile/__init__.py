@@ -143,8 +143,9 @@ class Compiled:
                 "draws. Draw them outside and pass them in as arguments.")
         outs, out_tree = outputs_of(trace, result)
         program = Program(trace, inputs, outs, out_tree)
-        values = unflatten(out_tree, [x.value if isinstance(x, Staged) else x
-                                      for x in flatten(result)[0]])
+        values = unflatten(out_tree, [
+            x.value if isinstance(x, Staged) else (x.copy() if type(x) is np.ndarray else x)
+            for x in flatten(result)[0]])
         program.scalar = _scalar.build(
             program, [x for x in leaves if isinstance(x, _STAGED_TYPES)], values)
         return program, values

@@ -108,6 +108,11 @@ class StagingTrace(Trace):
         self.ops.append((GUARD, read, box.slot, value, why))
         return value
 
+    def read(self, box):
+        """The value of ``box`` read as a plain value (``dualad.primal``, a value-only
+        rule): the program cannot follow what is made of it, so the value is guarded."""
+        return self.guard(_read_value, box, "a value read as a plain constant")
+
     def _plain_kw(self, kw):
         """Keywords with staged values read (an index computed from values, say): each read
         is guarded, so a replay with another value records again."""

@@ -1,7 +1,8 @@
 """The bottom layer: traces, boxes, the Primitive and its table, value predicates,
 containers and errors. It imports nothing else from dualad."""
 from .box import (Box, Primitive, Trace, as_input, decision_operand, dtype_of, is_inexact,
-                  ndim_of, new_level, primal, shape_of, stage_of, top_trace)
+                  ndim_of, new_level, primal, shape_of, stage_of, static_value,
+                  top_trace)
 from .errors import (ConcretizationError, DualadError, InPlaceError, LeakedTracerError,
                      NotDifferentiableError)
 from .table import TABLE, register

@@ -92,7 +92,7 @@ class Box:
     @property
     def shape(self):
         v = self.value
-        return v.shape if type(v) in _ARRAYS else np.shape(v)
+        return v.shape if type(v) in _ARRAYS else np.shape(static_value(v))
 
     @property
     def ndim(self):
@@ -231,7 +231,10 @@ def primal(x: Any) -> Any:
     """The plain value inside ``x``, with every derivative stripped.
 
     No derivative flows through the result: use it to take a value on purpose (a step size,
-    a log message) where ``float(x)`` would raise ``ConcretizationError``.
+    a log message) where ``float(x)`` would raise ``ConcretizationError``. Under
+    ``dualad.compile``, reading a value of the program being recorded this way is a
+    decision the program cannot follow: the whole value is guarded (a replay with any
+    other value records again).
 
     Args:
         x: A traced value (``Dual``, ``Tracer``, ``Tensor``) or a plain one.
@@ -245,6 +248,15 @@ def primal(x: Any) -> Any:
         >>> ad.grad(lambda x: x * float(ad.primal(x)))(3.0)
         3.0
     """
+    while isinstance(x, Box):
+        if x._trace.stages:
+            return x._trace.read(x)
+        x = x.value
+    return x
+
+
+def static_value(x: Any) -> Any:
+    """The plain value inside ``x`` for its dtype or shape only (never a guarded read)."""
     while isinstance(x, Box):
         x = x.value
     return x
@@ -294,7 +306,7 @@ _PY_DTYPES = {float: np.dtype(np.float64), int: np.result_type(1), bool: np.dtyp
 
 
 def dtype_of(x):
-    x = primal(x)
+    x = static_value(x)
     t = type(x)
     if t in _ARRAYS:
         return x.dtype

@@ -15,7 +15,8 @@ from typing import Any, Callable
 import numpy as np
 
 from .. import rules as P
-from ..core import InPlaceError, NotDifferentiableError, dtype_of, primal, stage_of
+from ..core import (InPlaceError, NotDifferentiableError, dtype_of, primal, stage_of,
+                   static_value)
 
 
 def no_out(name, out):
@@ -31,8 +32,11 @@ def value_only(fn):
     """A function of the values only (shapes, zeros, comparisons): no derivative flows."""
     def run(*args, **kw):
         stage = stage_of(args) or stage_of(tuple(kw.values()))
-        if stage is not None and fn not in STATIC:    # dualad.compile: a guarded decision
-            return stage.value_op(fn, args, kw)
+        if stage is not None:
+            if fn not in STATIC:        # dualad.compile: a value the program computes
+                return stage.value_op(fn, args, kw)
+            return fn(*[static_value(a) for a in args],
+                      **{k: static_value(v) for k, v in kw.items()})
         args = [primal(a) if not isinstance(a, (list, tuple)) else type(a)(primal(x) for x in a)
                 for a in args]
         return fn(*args, **{k: primal(v) for k, v in kw.items()})
