@@ -77,6 +77,8 @@ def test_scalar_program_runs_as_one_numba_loop():
     x = np.linspace(-1.0, 1.0, 50)
     g(x)
     prog = g.last
+    assert prog.scalar is None          # a call that only records never needs numba
+    g(x)                                # the first replay builds the numba form
     if ad.accel.kernels.numba_enabled():
         assert prog.scalar is not None
     for seed in range(5):

@@ -31,7 +31,6 @@ import numpy as np
 from ..core.tree import flatten, unflatten
 from .program import GuardFailed, Program, outputs_of
 from .stage import CompileError, Staged, StagingTrace
-from . import scalar as _scalar
 
 __all__ = ["compile", "CompileError", "Program"]
 
@@ -146,8 +145,9 @@ class Compiled:
         values = unflatten(out_tree, [
             x.value if isinstance(x, Staged) else (x.copy() if type(x) is np.ndarray else x)
             for x in flatten(result)[0]])
-        program.scalar = _scalar.build(
-            program, [x for x in leaves if isinstance(x, _STAGED_TYPES)], values)
+        # The numba form is built on the first replay (a call that only records -- a
+        # short script -- never imports numba), checked against this recording.
+        program.pending = ([x for x in leaves if isinstance(x, _STAGED_TYPES)], values)
         return program, values
 
 

@@ -12,15 +12,8 @@ results are the recording's bit for bit.
 import numpy as np
 
 from ..core.tree import flatten, unflatten
-from .stage import CALL, _equal
-
-
-class GuardFailed(Exception):
-    """A decision of the recording came out differently on these inputs."""
-
-    def __init__(self, why):
-        super().__init__(why)
-        self.why = why
+from . import scalar
+from .stage import CALL, GuardFailed, _equal
 
 
 class Program:
@@ -37,6 +30,7 @@ class Program:
         self.guards = sum(1 for op in self.ops if op[0] != CALL)
         self.calls = len(self.ops) - self.guards
         self.scalar = None      # the numba form of a scalar program (scalar.py), if any
+        self.pending = None     # (inputs, outputs) of the recording until the form is built
 
     def __repr__(self):
         return (f"<dualad program: {self.calls} operations, {self.guards} guards, "
@@ -45,6 +39,10 @@ class Program:
     def run(self, leaves):
         """The outputs for the input leaves: by the numba loop of a scalar program, else
         by ``replay``."""
+        if self.pending is not None:
+            inputs, outputs = self.pending
+            self.pending = None
+            self.scalar = scalar.build(self, inputs, outputs)
         if self.scalar is not None:
             return self.scalar.run(self, leaves)
         return self.replay(leaves)

@@ -19,7 +19,8 @@ import numpy as np
 
 from ..accel.kernels import numba_enabled, numba_module
 from ..rules import getitem, scatter_add
-from .stage import CALL, _read_bool
+from ..core.tree import flatten, unflatten
+from .stage import CALL, GuardFailed, _read_bool
 
 _BINARY = {np.add: 1, np.subtract: 2, np.multiply: 3, np.true_divide: 4,
            np.less: 10, np.less_equal: 11, np.greater: 12, np.greater_equal: 13,
@@ -131,7 +132,6 @@ class ScalarForm:
         self.outputs, self.whys = outputs, whys
 
     def run(self, program, leaves):
-        from .program import GuardFailed
         vals = self.template.copy()
         inbuf = np.empty(self.insize)
         for (kind, where, size), x in zip(self.inputs, leaves):
@@ -157,7 +157,6 @@ class ScalarForm:
                 out.append(leaves[v])
             else:
                 out.append(v.copy() if type(v) is np.ndarray else v)
-        from ..core.tree import unflatten
         return unflatten(program.out_tree, out)
 
 
@@ -201,6 +200,7 @@ def build(program, inputs, outputs):
             continue
         _, fn, ins, kw, out = op
         ko = kinds[out]
+        fn = fn.prim.impl if hasattr(fn, "prim") else fn     # stage.scalar_impl
         if fn in _BINARY and len(ins) == 2 and not kw and ko in _SCALAR \
                 and kinds[ins[0]] in _SCALAR and kinds[ins[1]] in _SCALAR:
             rows.append((_BINARY[fn], ins[0], ins[1], out))
@@ -259,7 +259,6 @@ def build(program, inputs, outputs):
 
 def _same(a, b):
     """Bit-for-bit equality of two output trees."""
-    from ..core.tree import flatten
     la, ta = flatten(a)
     lb, tb = flatten(b)
     if ta != tb or len(la) != len(lb):

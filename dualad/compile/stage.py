@@ -26,6 +26,14 @@ class CompileError(DualadError):
     """What ``dualad.compile`` cannot record, with the reason and the fix."""
 
 
+class GuardFailed(Exception):
+    """A decision of the recording came out differently on these inputs."""
+
+    def __init__(self, why):
+        super().__init__(why)
+        self.why = why
+
+
 def _equal(a, b):
     """Exact equality of two guard values (arrays by shape, dtype and content)."""
     if type(a) is np.ndarray or type(b) is np.ndarray:
@@ -97,7 +105,7 @@ class StagingTrace(Trace):
         return s
 
     def _emit(self, fn, args, kw, value):
-        ins = tuple(self._ref(a) for a in args)
+        ins = tuple([a.slot if type(a) is Staged else self._ref(a) for a in args])
         out = self._slot(None, kind_of(value))
         self.ops.append((CALL, fn, ins, kw, out))
         return Staged._make(value, self, out)
@@ -135,8 +143,12 @@ class StagingTrace(Trace):
         for a in vals:
             if isinstance(a, Box):
                 self._ref(a)            # raises: a box of another differentiation
-        out = prim.impl(*vals, **kw)
-        return self._emit(prim.impl, args, kw, out)
+        fn = prim.impl
+        if prim.elementwise and not kw and prim.scalar is not None \
+                and all(type(v) is float or type(v) is int for v in vals):
+            fn = scalar_impl(prim)      # Python floats: several times faster than a ufunc
+        out = fn(*vals, **kw)
+        return self._emit(fn, args, kw, out)
 
     def value_op(self, fn, args, kw):
         """A value-only function (a comparison, argmax, ...) of staged values: an operation
@@ -152,6 +164,30 @@ class StagingTrace(Trace):
             whole = self._emit(fn, args, kw, out)
             return tuple(self._emit(_item(k), (whole,), {}, part) for k, part in enumerate(out))
         return self._emit(fn, args, kw, out)
+
+
+_scalar_impls = {}
+
+
+def scalar_impl(prim):
+    """The row's math implementation on Python floats, NumPy's where it raises (1/0 is
+    inf, as eager dualad gives): deterministic, so a replay and a fresh recording agree."""
+    fn = _scalar_impls.get(prim)
+    if fn is None:
+        f, impl = prim.scalar, prim.impl
+
+        def fn(*xs):
+            try:
+                r = f(*xs)
+                if type(r) is float:
+                    return r
+            except (ArithmeticError, ValueError):
+                pass
+            return impl(*xs)
+        fn.prim = prim
+        fn.__name__ = prim.name
+        _scalar_impls[prim] = fn
+    return fn
 
 
 def kind_of(v):
