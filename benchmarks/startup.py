@@ -55,7 +55,7 @@ print(json.dumps({"import": t1 - t0, "scalar_loop_grad": t2 - t1,
 
 # Array code only: no numba should be imported (issue 16), so no cold/warm difference.
 ARRAY_FIRST_CALLS = """
-import json, sys, time, resource
+import json, sys, time
 t0 = time.perf_counter()
 import numpy as np
 import dualad as ad
@@ -68,7 +68,8 @@ loss = _mlp_numpy_like(np)
 ad.grad(lambda p: loss(p, X, Y))(params); t3 = time.perf_counter()
 print(json.dumps({"vec_rosen_grad": t2 - t1, "mlp_grad": t3 - t2,
                   "first_grads": t3 - t1, "numba_imported": "numba" in sys.modules,
-                  "max_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+                  "max_rss_mib": [int(l.split()[1]) for l in open("/proc/self/status")
+                                  if l.startswith("VmHWM")][0] / 1024}))
 """
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
