@@ -12,6 +12,7 @@ results are the recording's bit for bit.
 import numpy as np
 
 from ..core.tree import flatten, unflatten
+from ..rules import basic_index, scatter_add
 from . import scalar
 from .stage import CALL, GuardFailed, _equal
 
@@ -22,15 +23,16 @@ class Program:
     def __init__(self, trace, input_slots, out_leaves, out_tree):
         self.consts = list(trace.consts)
         self.kinds = list(trace.kinds)
-        self.ops = tuple(trace.ops)
         self.input_slots = tuple(input_slots)
         self.out_tree = out_tree
         # each output leaf: ("slot", s) or ("const", value)
         self.outputs = tuple(out_leaves)
+        self.ops = _live(trace.ops, self.outputs)
         self.guards = sum(1 for op in self.ops if op[0] != CALL)
         self.calls = len(self.ops) - self.guards
         self.scalar = None      # the numba form of a scalar program (scalar.py), if any
         self.pending = None     # (inputs, outputs) of the recording until the form is built
+        self.compiled = None    # the replay as generated straight-line Python (``_generate``)
 
     def __repr__(self):
         return (f"<dualad program: {self.calls} operations, {self.guards} guards, "
@@ -43,8 +45,12 @@ class Program:
             inputs, outputs = self.pending
             self.pending = None
             self.scalar = scalar.build(self, inputs, outputs)
+            if self.scalar is None and len(self.ops) <= MAX_GENERATED:
+                self.compiled = _generate(self)
         if self.scalar is not None:
             return self.scalar.run(self, leaves)
+        if self.compiled is not None:
+            return self.output(self.compiled(*leaves))
         return self.replay(leaves)
 
     def replay(self, leaves):
@@ -64,6 +70,8 @@ class Program:
         return self.output(env)
 
     def output(self, env):
+        """The output tree from the slots ``env`` (a list, or the generated replay's
+        {slot: value} of the output slots)."""
         leaves = []
         for kind, v in self.outputs:
             if kind == "slot":
@@ -71,6 +79,91 @@ class Program:
             else:       # a constant output (a zero derivative): a fresh copy per call
                 leaves.append(v.copy() if type(v) is np.ndarray else v)
         return unflatten(self.out_tree, leaves)
+
+
+#: Programs up to this many operations replay as generated straight-line Python (one
+#: call per operation, no loop, no tuple unpacking); longer ones by the loop of ``replay``
+#: (Python's compiler would take longer than it saves).
+MAX_GENERATED = 20000
+
+
+def _live(ops, outputs):
+    """The operations an output or a guard depends on, in order (the rest is dead: a
+    value of f that only a gradient was asked for, say)."""
+    need = {v for kind, v in outputs if kind == "slot"}
+    keep = []
+    for op in reversed(ops):
+        if op[0] == CALL:
+            if op[4] not in need:
+                continue
+            need.update(op[2])
+        else:
+            need.add(op[2])
+        keep.append(op)
+    return tuple(reversed(keep))
+
+
+_IN_PLACE = (np.add, np.subtract, np.multiply, np.true_divide)
+
+
+def _generate(program):
+    """The replay of ``program`` as one generated Python function of its input leaves,
+    returning {output slot: value}: the same calls in the same order as ``replay``, with
+    two changes that keep every bit: a scatter of a basic index into zeros is written out
+    (``np.zeros`` and one assignment, without the rule's Python checks), and a binary
+    ufunc whose first operand is a fresh float64 array used nowhere else writes into it
+    (``out=``) instead of allocating."""
+    glb = {"GuardFailed": GuardFailed, "_equal": _equal, "_zeros": np.zeros}
+    args = [f"v{s}" for s in program.input_slots]
+    defined = set(program.input_slots)
+    kinds = program.kinds
+    uses = {}
+    for op in program.ops:
+        for i in (op[2] if op[0] == CALL else (op[2],)):
+            uses[i] = uses.get(i, 0) + 1
+    for kind, v in program.outputs:
+        if kind == "slot":
+            uses[v] = uses.get(v, 0) + 2
+    fresh = set()       # slots holding an array this replay allocated (nobody else holds)
+    lines = []
+
+    def ref(s):
+        if s in defined:
+            return f"v{s}"
+        glb[f"c{s}"] = program.consts[s]
+        return f"c{s}"
+    for k, op in enumerate(program.ops):
+        if op[0] != CALL:
+            _, read, slot, expected, why = op
+            glb[f"r{k}"], glb[f"e{k}"], glb[f"w{k}"] = read, expected, why
+            lines.append(f"    if not _equal(r{k}({ref(slot)}), e{k}): raise GuardFailed(w{k})")
+            continue
+        _, fn, ins, kw, out = op
+        ko = kinds[out]
+        glb[f"f{k}"] = fn
+        call = ", ".join(ref(i) for i in ins)
+        if fn is scatter_add.impl and isinstance(ko, tuple) and basic_index(kw["idx"]):
+            glb[f"k{k}"] = kw["idx"]
+            lines.append(f"    v{out} = _zeros({ko[1]!r})")
+            lines.append(f"    v{out}[k{k}] = {ref(ins[0])}")
+            fresh.add(out)
+        elif fn in _IN_PLACE and not kw and len(ins) == 2 and ins[0] in fresh \
+                and uses.get(ins[0]) == 1 and kinds[ins[0]] == ko and isinstance(ko, tuple):
+            lines.append(f"    v{out} = f{k}({call}, out={ref(ins[0])})")
+            fresh.add(out)
+        else:
+            if kw:
+                glb[f"k{k}"] = kw
+                call += (", " if call else "") + f"**k{k}"
+            lines.append(f"    v{out} = f{k}({call})")
+            if isinstance(fn, np.ufunc) and isinstance(ko, tuple):
+                fresh.add(out)
+        defined.add(out)
+    outs = sorted({v for kind, v in program.outputs if kind == "slot"})
+    lines.append("    return {" + ", ".join(f"{s}: {ref(s)}" for s in outs) + "}")
+    src = f"def replay({', '.join(args)}):\n" + "\n".join(lines) + "\n"
+    exec(compile(src, "<dualad.compile program>", "exec"), glb)   # noqa: S102
+    return glb["replay"]
 
 
 def outputs_of(trace, result):

@@ -14,6 +14,6 @@ from .elementwise import (MINUS_ONE, ONE, RELEASE_MIN_SIZE, Elementwise, absolut
                           sample_operands, scale, sign, sin, sinc, sinh, sqrt, square,
                           strong_multiply, strong_zero_mode, strong_zeros, subtract, tan, tanh,
                           times, where)
-from .structural import (align, axis_kw, broadcast_to, cast, concatenate, conjugate, getitem, imag,
+from .structural import (align, axis_kw, basic_index, broadcast_to, cast, concatenate, conjugate, getitem, imag,
                          is_vector_product, last_axes, matmul, moveaxis_, norm_axes, project, real, reshape,
                          scatter_add, sum_, transpose, unbroadcast)
