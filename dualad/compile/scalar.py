@@ -130,17 +130,25 @@ class ScalarForm:
         self.code, self.template, self.inputs, self.insize = code, template, inputs, insize
         self.chains, self.terms, self.outsize = chains, terms, outsize
         self.outputs, self.whys = outputs, whys
+        self.single = False     # one output leaf and no container: returned as it is
 
     def run(self, program, leaves):
         vals = self.template.copy()
-        inbuf = np.empty(self.insize)
-        for (kind, where, size), x in zip(self.inputs, leaves):
-            if kind == "f":
-                vals[where] = x
-            else:
-                if type(x) is not np.ndarray:
-                    raise GuardFailed("an input changed type")
-                inbuf[where:where + size] = x.reshape(-1)
+        inputs = self.inputs
+        if len(inputs) == 1 and inputs[0][0] == "a":   # one array: read it in place
+            x = leaves[0]
+            if type(x) is not np.ndarray:
+                raise GuardFailed("an input changed type")
+            inbuf = x.reshape(-1)
+        else:
+            inbuf = np.empty(self.insize)
+            for (kind, where, size), x in zip(inputs, leaves):
+                if kind == "f":
+                    vals[where] = x
+                else:
+                    if type(x) is not np.ndarray:
+                        raise GuardFailed("an input changed type")
+                    inbuf[where:where + size] = x.reshape(-1)
         outbuf = np.empty(self.outsize)
         last = np.empty(self.outsize, dtype=np.int64)
         status = interpreter()(self.code, vals, inbuf, self.chains, self.terms, outbuf, last)
@@ -150,14 +158,14 @@ class ScalarForm:
         for kind, v in self.outputs:
             if kind == "f":
                 out.append(np.float64(vals[v]))
-            elif kind == "gather":
-                off, shape = v
-                out.append(outbuf[off:off + int(np.prod(shape))].reshape(shape).copy())
+            elif kind == "gather":      # views of this call's own buffer: fresh arrays
+                off, size, shape = v
+                out.append(outbuf[off:off + size].reshape(shape))
             elif kind == "input":
                 out.append(leaves[v])
             else:
                 out.append(v.copy() if type(v) is np.ndarray else v)
-        return unflatten(program.out_tree, out)
+        return out[0] if self.single else unflatten(program.out_tree, out)
 
 
 def build(program, inputs, outputs):
@@ -235,7 +243,7 @@ def build(program, inputs, outputs):
             size = int(np.prod(shape))
             crow.append((outsize, size, len(trows), len(trows) + len(terms)))
             trows += terms
-            outs.append(("gather", (outsize, shape)))
+            outs.append(("gather", (outsize, size, shape)))
             outsize += size
         elif v in regions:
             outs.append(("input", regions[v][2]))
@@ -250,6 +258,7 @@ def build(program, inputs, outputs):
     form = ScalarForm(np.array(rows, dtype=np.int64).reshape(-1, 4), template, layout,
                       insize, np.array(crow, dtype=np.int64).reshape(-1, 4),
                       np.array(trows, dtype=np.int64).reshape(-1, 2), outsize, outs, whys)
+    form.single = program.out_tree == ("leaf",)
     try:
         got = form.run(program, inputs)
     except Exception:       # noqa: BLE001 - any failure: the Python replay serves
