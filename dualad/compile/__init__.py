@@ -25,6 +25,7 @@ random values in as arguments.
 """
 import random as _random
 from collections import OrderedDict
+from typing import Any, Callable
 
 import numpy as np
 
@@ -151,7 +152,36 @@ class Compiled:
         return program, values
 
 
-def compile(fn, max_programs=MAX_PROGRAMS):
-    """``fn`` recorded once per input structure and replayed on later calls (see the
-    module docstring): ``dualad.compile(dualad.grad(f))``."""
+def compile(fn: Callable[..., Any], max_programs: int = MAX_PROGRAMS) -> Compiled:
+    """``fn`` recorded once per input structure and replayed on later calls.
+
+    The first call with inputs of a given structure (containers, array shapes and dtypes)
+    records everything ``fn`` computes as a program of primitive implementations; later
+    calls replay it without tracing (a scalar program as one numba loop). Every decision
+    made from a value while recording is a guard checked on replay; a call whose decisions
+    differ records again.
+
+    Args:
+        fn: A function built from dualad's transforms: ``grad(f)``, ``value_and_grad(f)``,
+            ``jacobian(f)``, ``jacfwd(f)``, ``jacrev(f)``, ``hessian(f)``, or a function
+            calling ``hvp`` or ``vjp``. Positional arguments only.
+        max_programs: Programs kept per input structure (one per set of decisions).
+
+    Returns:
+        A ``Compiled`` function with ``fn``'s arguments and results; its ``recordings``
+        and ``replays`` count what the calls did.
+
+    Raises:
+        CompileError: ``fn`` did what a program cannot replay: converted a value it computes
+            to a plain array or number (``np.asarray``, ``.item()``), or drew random numbers.
+
+    Examples:
+        >>> g = ad.compile(ad.grad(lambda x: np.sum(x ** 3)))
+        >>> g(np.array([1.0, 2.0]))
+        array([ 3., 12.])
+        >>> g(np.array([2.0, 3.0]))
+        array([12., 27.])
+        >>> g.recordings, g.replays
+        (1, 1)
+    """
     return Compiled(fn, max_programs)

@@ -23,7 +23,21 @@ CALL, GUARD = 0, 1
 
 
 class CompileError(DualadError):
-    """What ``dualad.compile`` cannot record, with the reason and the fix."""
+    """What ``dualad.compile`` cannot record, with the reason and the fix.
+
+    Raised while recording when the function converts a value the program computes to a
+    plain array or number it cannot follow (``np.asarray``, ``.item()``, ``.tolist()``),
+    or draws random numbers from NumPy's global generator or Python's ``random`` (a replay
+    would repeat the draws). Fix: keep the computation in NumPy calls, pass random values
+    in as arguments.
+
+    Examples:
+        >>> g = ad.compile(ad.grad(lambda x: np.sum(x * np.random.normal(size=2))))
+        >>> g(np.ones(2))
+        Traceback (most recent call last):
+        ...
+        CompileError: the function drew random numbers ...
+    """
 
 
 class GuardFailed(Exception):
