@@ -29,6 +29,7 @@ from typing import Any, Callable
 
 import numpy as np
 
+from ..core import Box
 from ..core.tree import flatten, unflatten
 from .program import GuardFailed, Program, outputs_of
 from .stage import CompileError, Staged, StagingTrace
@@ -47,6 +48,11 @@ def _signature(leaves):
     sig = []
     for x in leaves:
         t = type(x)
+        if isinstance(x, Box):
+            raise CompileError(
+                "a compiled function was called with a traced value (inside a derivative): "
+                "compile the outermost function, dualad.compile(dualad.grad(f)), rather "
+                "than differentiating a compiled one")
         if t is np.ndarray:
             sig.append((t, x.shape, x.dtype.str))
         elif isinstance(x, _STAGED_TYPES):

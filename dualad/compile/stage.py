@@ -72,6 +72,10 @@ def _read_float(v):
     return float(v)
 
 
+def _read_shape(v):
+    return np.shape(v)
+
+
 def _read_value(v):
     return v
 
@@ -176,8 +180,16 @@ class StagingTrace(Trace):
         out = fn(*vals, **kw)
         if isinstance(out, tuple):      # np.nonzero: one staged value per part
             whole = self._emit(fn, args, kw, out)
-            return tuple(self._emit(_item(k), (whole,), {}, part) for k, part in enumerate(out))
-        return self._emit(fn, args, kw, out)
+            return tuple(self._shaped(self._emit(_item(k), (whole,), {}, part))
+                         for k, part in enumerate(out))
+        return self._shaped(self._emit(fn, args, kw, out))
+
+    def _shaped(self, box):
+        """An array a value-only function made (nonzero, a mask) may change shape with the
+        values, and its shape is read as a plain fact (len(), loops): guard the shape."""
+        if type(box.value) is np.ndarray:
+            self.guard(_read_shape, box, "the shape of an array computed from values")
+        return box
 
 
 _scalar_impls = {}

@@ -220,3 +220,23 @@ def test_outputs_are_fresh_arrays():
     a = g(np.ones(2), np.ones(2))
     a[:] = 5.0
     np.testing.assert_array_equal(g(np.ones(2), np.ones(2)), 0.0)
+
+
+def test_shapes_computed_from_values_are_guarded():
+    def f(x):
+        idx = np.nonzero(x > 0)[0]
+        s = 0.0
+        for i in range(len(idx)):           # a loop as long as a value-dependent shape
+            s = s + x[idx[i]] ** 2
+        return s
+    g = ad.compile(ad.grad(f))
+    for x in (np.array([1.0, -1.0, 2.0]), np.array([1.0, -1.0, -2.0]),
+              np.array([1.0, 3.0, 2.0]), np.array([2.0, -3.0, 4.0])):
+        np.testing.assert_allclose(g(x), ad.grad(f)(x), rtol=1e-14)
+    assert g.recordings == 3
+
+
+def test_a_compiled_function_inside_a_derivative_is_refused():
+    g = ad.compile(lambda x: np.sum(x ** 2))
+    with pytest.raises(CompileError, match="outermost"):
+        ad.grad(g)(np.ones(2))
