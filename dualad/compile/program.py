@@ -103,28 +103,77 @@ def _live(ops, outputs):
     return tuple(reversed(keep))
 
 
-_IN_PLACE = (np.add, np.subtract, np.multiply, np.true_divide)
+def _slice_1d(idx, n):
+    """(start, stop) of a 1-D basic slice of step 1 into n elements, else None."""
+    if isinstance(idx, tuple):
+        if len(idx) != 1:
+            return None
+        idx = idx[0]
+    if type(idx) is not slice or idx.step not in (None, 1):
+        return None
+    start, stop, _ = idx.indices(n)
+    return (start, max(stop, start))
+
+
+def _uniform(c, like):
+    """The one float value of the constant ``c`` when every element equals it and it
+    broadcasts to ``like`` (an ("a", shape) kind) keeping float64, else None: an operation
+    with the scalar then gives the same bits with one array less to read."""
+    if type(c) is float or type(c) is np.float64:
+        return float(c)
+    if (type(c) is np.ndarray and c.dtype == np.float64 and c.size and c.ndim <= len(like[1])
+            and np.broadcast_shapes(c.shape, like[1]) == like[1]):
+        v = c.flat[0]
+        if v == v and bool(np.all(c == v)):
+            return float(v)
+    return None
+
+
+def _uniform_args(program, ins, ko, defined, glb, k, ref):
+    """The operands of a ufunc producing ``ko``: a uniform constant array given as its
+    scalar when another operand already has the output's shape and dtype."""
+    kinds = program.kinds
+    parts = []
+    for j, i in enumerate(ins):
+        u = None
+        if i not in defined and any(kinds[o] == ko for o in ins if o != i):
+            u = _uniform(program.consts[i], ko)
+        if u is None:
+            parts.append(ref(i))
+        else:
+            glb[f"u{k}_{j}"] = np.float64(u)
+            parts.append(f"u{k}_{j}")
+    return ", ".join(parts)
 
 
 def _generate(program):
     """The replay of ``program`` as one generated Python function of its input leaves,
     returning {output slot: value}: the same calls in the same order as ``replay``, with
-    two changes that keep every bit: a scatter of a basic index into zeros is written out
-    (``np.zeros`` and one assignment, without the rule's Python checks), and a binary
-    ufunc whose first operand is a fresh float64 array used nowhere else writes into it
-    (``out=``) instead of allocating."""
+    changes that keep every bit:
+
+    - a scatter of a basic index into zeros is written out (``np.zeros`` and one
+      assignment, without the rule's Python checks);
+    - a binary ufunc whose first operand is a fresh float64 array used nowhere else writes
+      into it (``out=``) instead of allocating;
+    - ``acc + scatter(g, a:b)`` with ``acc`` fresh and single-use adds ``g`` into
+      ``acc[a:b]`` and 0.0 into the rest (which turns -0.0 into +0.0 as the sum does):
+      no zeros array, no full-size add;
+    - multiplying a float64 array by a constant 1.0 (a broadcast unit seed) is skipped.
+    """
     glb = {"GuardFailed": GuardFailed, "_equal": _equal, "_zeros": np.zeros}
     args = [f"v{s}" for s in program.input_slots]
     defined = set(program.input_slots)
     kinds = program.kinds
-    uses = {}
-    for op in program.ops:
+    uses, consumer = {}, {}
+    for k, op in enumerate(program.ops):
         for i in (op[2] if op[0] == CALL else (op[2],)):
             uses[i] = uses.get(i, 0) + 1
+            consumer[i] = k
     for kind, v in program.outputs:
         if kind == "slot":
             uses[v] = uses.get(v, 0) + 2
     fresh = set()       # slots holding an array this replay allocated (nobody else holds)
+    deferred = {}       # scatter slot -> (operand ref, idx name, (start, stop)), not yet made
     lines = []
 
     def ref(s):
@@ -132,37 +181,86 @@ def _generate(program):
             return f"v{s}"
         glb[f"c{s}"] = program.consts[s]
         return f"c{s}"
+
+    def materialize(s):
+        g, name, _ = deferred.pop(s)
+        lines.append(f"    v{s} = _zeros({kinds[s][1]!r})")
+        lines.append(f"    v{s}[{name}] = {g}")
+        fresh.add(s)
+        defined.add(s)
+
     for k, op in enumerate(program.ops):
         if op[0] != CALL:
             _, read, slot, expected, why = op
+            if slot in deferred:
+                materialize(slot)
             glb[f"r{k}"], glb[f"e{k}"], glb[f"w{k}"] = read, expected, why
             lines.append(f"    if not _equal(r{k}({ref(slot)}), e{k}): raise GuardFailed(w{k})")
             continue
         _, fn, ins, kw, out = op
+        for i in ins:
+            if i in deferred and not (fn is np.add and len(ins) == 2 and i == ins[1]):
+                materialize(i)
         ko = kinds[out]
+        first = ins[0] if ins else None
+        fuse = (fn is np.add and not kw and len(ins) == 2 and ins[1] in deferred
+                and first in fresh and uses.get(first) == 1 and kinds[first] == ko)
+        if not fuse and len(ins) == 2 and ins[1] in deferred:
+            materialize(ins[1])
         glb[f"f{k}"] = fn
         call = ", ".join(ref(i) for i in ins)
         if fn is scatter_add.impl and isinstance(ko, tuple) and basic_index(kw["idx"]):
             glb[f"k{k}"] = kw["idx"]
+            span = _slice_1d(kw["idx"], ko[1][0]) if len(ko[1]) == 1 else None
+            nxt = program.ops[consumer[out]] if uses.get(out) == 1 else None
+            if span is not None and nxt is not None and nxt[1] is np.add \
+                    and len(nxt[2]) == 2 and nxt[2][1] == out and nxt[2][0] != out:
+                deferred[out] = (ref(ins[0]), f"k{k}", span)   # maybe fused into the add
+                continue
             lines.append(f"    v{out} = _zeros({ko[1]!r})")
             lines.append(f"    v{out}[k{k}] = {ref(ins[0])}")
             fresh.add(out)
-        elif fn in _IN_PLACE and not kw and len(ins) == 2 and ins[0] in fresh \
-                and uses.get(ins[0]) == 1 and kinds[ins[0]] == ko and isinstance(ko, tuple):
-            lines.append(f"    v{out} = f{k}({call}, out={ref(ins[0])})")
+        elif fuse:
+            g, name, (a, b) = deferred.pop(ins[1])
+            acc = ref(first)
+            lines.append(f"    {acc}[{name}] += {g}")
+            for lo, hi in ((0, a), (b, ko[1][0])):
+                if lo < hi:
+                    lines.append(f"    {acc}[{lo}:{hi}] += 0.0")
+            lines.append(f"    v{out} = {acc}")
+            fresh.add(out)
+        elif fn is np.multiply and not kw and len(ins) == 2 and isinstance(ko, tuple) \
+                and any(kinds[ins[j]] == ko and ins[1 - j] not in defined
+                        and _uniform(program.consts[ins[1 - j]], ko) == 1.0 for j in (0, 1)):
+            j = 0 if kinds[ins[0]] == ko and ins[1] not in defined \
+                and _uniform(program.consts[ins[1]], ko) == 1.0 else 1
+            lines.append(f"    v{out} = {ref(ins[j])}")       # x * 1.0 is x, bit for bit
+            if ins[j] in fresh and uses.get(ins[j]) == 1:
+                fresh.add(out)              # the array passes on to its one new name
+            fresh.discard(ins[j])
+        elif isinstance(fn, np.ufunc) and fn.nout == 1 and not kw and len(ins) == fn.nin \
+                and isinstance(ko, tuple) and first in fresh and uses.get(first) == 1 \
+                and kinds[first] == ko:
+            call = _uniform_args(program, ins, ko, defined, glb, k, ref)
+            lines.append(f"    v{out} = f{k}({call}, out={ref(first)})")
             fresh.add(out)
         else:
             if kw:
                 glb[f"k{k}"] = kw
                 call += (", " if call else "") + f"**k{k}"
+            elif isinstance(fn, np.ufunc) and isinstance(ko, tuple):
+                call = _uniform_args(program, ins, ko, defined, glb, k, ref)
             lines.append(f"    v{out} = f{k}({call})")
             if isinstance(fn, np.ufunc) and isinstance(ko, tuple):
                 fresh.add(out)
         defined.add(out)
+    for s in list(deferred):
+        materialize(s)
     outs = sorted({v for kind, v in program.outputs if kind == "slot"})
     lines.append("    return {" + ", ".join(f"{s}: {ref(s)}" for s in outs) + "}")
     src = f"def replay({', '.join(args)}):\n" + "\n".join(lines) + "\n"
     exec(compile(src, "<dualad.compile program>", "exec"), glb)   # noqa: S102
+    glb["replay"].source = src          # what runs, for reading (``program.compiled.source``)
     return glb["replay"]
 
 

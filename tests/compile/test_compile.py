@@ -29,6 +29,9 @@ def random_program(ops, arrays):
             kind = op % 4
             if kind == 0:
                 pool.append(UNARY[op % len(UNARY)](a))
+            elif kind == 1 and arrays and op % 3 == 0:   # slices: scatters in the sweep
+                u, v = a * x, b * x
+                pool.append(np.concatenate([u[1:] * v[:-1], u[:1] - v[-1:]]))
             elif kind == 1 and arrays:
                 pool.append(np.where(a > b, a * b, a - b))
             elif kind == 2:
