@@ -103,7 +103,9 @@ class StagingTrace(Trace):
         return n
 
     def input(self, value):
-        return Staged._make(value, self, self._slot(None, kind_of(value)))
+        # An int input stays a Python int (exact beyond 2**53): never a float64 slot.
+        kind = "o" if type(value) is int else kind_of(value)
+        return Staged._make(value, self, self._slot(None, kind))
 
     def _ref(self, a):
         """The slot of an operand: a staged value's, or a constant's."""
