@@ -122,11 +122,16 @@ def _uniform(c, like):
     if type(c) is float or type(c) is np.float64:
         return float(c)
     if (type(c) is np.ndarray and c.dtype == np.float64 and c.size and c.ndim <= len(like[1])
-            and np.broadcast_shapes(c.shape, like[1]) == like[1]):
+            and all(a in (1, b) for a, b in zip(c.shape[::-1], like[1][::-1]))):
         v = c.flat[0]
         if v == v and bool(np.all(c == v)):
             return float(v)
     return None
+
+
+def _elementwise(fn):
+    """An elementwise ufunc (not a generalized one such as np.matmul)."""
+    return isinstance(fn, np.ufunc) and fn.signature is None
 
 
 def _uniform_args(program, ins, ko, defined, glb, k, ref):
@@ -238,7 +243,7 @@ def _generate(program):
             if ins[j] in fresh and uses.get(ins[j]) == 1:
                 fresh.add(out)              # the array passes on to its one new name
             fresh.discard(ins[j])
-        elif isinstance(fn, np.ufunc) and fn.nout == 1 and not kw and len(ins) == fn.nin \
+        elif _elementwise(fn) and fn.nout == 1 and not kw and len(ins) == fn.nin \
                 and isinstance(ko, tuple) and first in fresh and uses.get(first) == 1 \
                 and kinds[first] == ko:
             call = _uniform_args(program, ins, ko, defined, glb, k, ref)
@@ -248,11 +253,11 @@ def _generate(program):
             if kw:
                 glb[f"k{k}"] = kw
                 call += (", " if call else "") + f"**k{k}"
-            elif isinstance(fn, np.ufunc) and isinstance(ko, tuple):
+            elif _elementwise(fn) and isinstance(ko, tuple):
                 call = _uniform_args(program, ins, ko, defined, glb, k, ref)
             lines.append(f"    v{out} = f{k}({call})")
             if isinstance(fn, np.ufunc) and isinstance(ko, tuple):
-                fresh.add(out)
+                fresh.add(out)          # a ufunc's result is a new array
         defined.add(out)
     for s in list(deferred):
         materialize(s)

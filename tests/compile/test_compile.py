@@ -32,6 +32,9 @@ def random_program(ops, arrays):
             elif kind == 1 and arrays and op % 3 == 0:   # slices: scatters in the sweep
                 u, v = a * x, b * x
                 pool.append(np.concatenate([u[1:] * v[:-1], u[:1] - v[-1:]]))
+            elif kind == 1 and arrays and op % 3 == 1:   # a gufunc with uniform constants
+                pool.append((np.full((3, 3), 0.5) @ (x[:, None] * (a * x)))[0]
+                            + np.ones(3) * b)
             elif kind == 1 and arrays:
                 pool.append(np.where(a > b, a * b, a - b))
             elif kind == 2:
