@@ -43,6 +43,8 @@ def cell(e, ref=False):
         s += "*"
     if not ref and "vs_dualad" in e:
         s += f" (x{fmt_ratio(e['vs_dualad'])})"
+    if e.get("mode") == "jit" and "first" in e:
+        s += f" [1st {fmt_time(e['first'])}]"      # the compile time, apart
     return s
 
 
@@ -125,7 +127,14 @@ def _startup(s):
         "  cold numba cache: " + _first(c),
         "  warm numba cache: " + _first(w),
         "  numba disabled:   " + _first(o),
-    ]
+    ] + ([_array_only(s["array_code_only"])] if "array_code_only" in s else [])
+
+
+def _array_only(d):
+    return (f"array code only (vec_rosen n=1e4 / mlp), fresh interpreter: "
+            f"{fmt_time(d['vec_rosen_grad'])} / {fmt_time(d['mlp_grad'])}; total "
+            f"{fmt_time(d['first_grads'])}, max RSS {d['max_rss_mib']:.0f} MiB, numba "
+            f"{'imported' if d['numba_imported'] else 'not imported'}")
 
 
 def _first(d):
@@ -175,7 +184,8 @@ def _targets(ts):
 LEGEND = ("Times are medians of interleaved rounds; '(xR)' is that contender's time "
           "divided by dualad's in the same row (R > 1: dualad is faster); '/f' divides by "
           "one plain evaluation of f; '*' marks a slow contender timed once (--quick); "
-          "jax = eager (no jit), jax.jit = compiled (compile time excluded); "
+          "jax = eager (no jit), jax.jit and dualad compiled = compiled (compile time "
+          "excluded from the median, shown apart as '[1st ...]': the first call); "
           "skip = not installed, not requested, or no such API.")
 
 
@@ -237,6 +247,31 @@ def _fastest_eager_peer(row):
             if best is None or e["time"] < best[1]:
                 best = (k, e["time"])
     return best
+
+
+def compiled_targets(data):
+    """Issue 16: the compiled derivative (replays, compile time apart) against f and jax.jit."""
+    ts = []
+    for wl, case, lim in (("scalar_loop", "n=1000", 2.0), ("deep_chain", "1e5 ops", 2.0),
+                          ("vec_rosen", "n=1e6", 2.0), ("mlp", "256x64-128-10", 2.5)):
+        r = _row(data, wl, case)
+        e = (r or {}).get("results", {}).get("dualad compiled", {})
+        if "vs_f" in e:
+            ts.append(_t(f"{wl} {case}: compiled grad/f <= {lim}", e["vs_f"] <= lim,
+                         f"{e['vs_f']:.2f} (compile {fmt_time(e.get('first'))})"))
+    r = _row(data, "vec_rosen", "n=1e2")
+    e = (r or {}).get("results", {}).get("dualad compiled", {})
+    if "time" in e:
+        ts.append(_t("vec_rosen n=1e2: compiled grad <= 15 us", e["time"] <= 15e-6,
+                     fmt_time(e["time"])))
+    r = _row(data, "hessian", "n=500")
+    if r is not None:
+        e, j = r["results"].get("dualad compiled", {}), r["results"].get("jax.jit", {})
+        if "time" in e and "time" in j:
+            ts.append(_t("hessian n=500: compiled at or under jax.jit's time",
+                         e["time"] <= j["time"],
+                         f"{fmt_time(e['time'])} vs jax.jit {fmt_time(j['time'])}"))
+    return ts
 
 
 def _t(target, ok, measured):
@@ -323,6 +358,7 @@ def targets(data):
         else:
             ts.append(_t("hessian n=500: faster than torch.func.hessian", None,
                          p.get("status", "not measured")))
+    ts += compiled_targets(data)
     s = data.get("startup")
     if s:
         ts.append(_t("import dualad under 0.5 s", s["import_dualad"] < 0.5,

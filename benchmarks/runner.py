@@ -15,7 +15,7 @@ import time
 
 import numpy as np
 
-from . import peers, report
+from . import peers, report, timing
 from .timing import once, side_by_side
 from .workloads import TOLERANCE, WORKLOADS, Contender, max_rel_error
 from .peers import to_numpy
@@ -115,6 +115,9 @@ def _parse(argv):
                    help="tiny sizes, minimal timing: a smoke test of the runner, not a "
                         "measurement")
     p.add_argument("--quiet", action="store_true", help="no progress lines")
+    p.add_argument("--clock", choices=("wall", "cpu"), default="wall",
+                   help="time by the wall clock (default) or by this process's CPU time, "
+                        "which leaves out what other programs take on a busy machine")
     return p.parse_args(argv)
 
 
@@ -133,6 +136,7 @@ def main(argv=None):
             print(f"unknown peer {p!r}; choose from {', '.join(peers.PEERS)}",
                   file=sys.stderr)
             return 2
+    timing.use_clock(args.clock)
     ctx = Context(args.quick, wanted_peers, progress=not args.quiet, tiny=args.tiny,
                   ab_kernels=args.ab_kernels)
     for p in wanted_peers:
@@ -147,6 +151,7 @@ def main(argv=None):
                                                      else argv),
         "quick": args.quick,
         "tiny": args.tiny,
+        "clock": args.clock,
         "when": time.strftime("%Y-%m-%d %H:%M:%S"),
         "machine": {"python": platform.python_version(), "platform": platform.platform(),
                     "cpus": os.cpu_count(), "threads_per_library": 1},

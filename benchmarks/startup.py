@@ -53,6 +53,25 @@ print(json.dumps({"import": t1 - t0, "scalar_loop_grad": t2 - t1,
                   "first_grads": (t2 - t1) + (t4 - t3) + (t5 - t4)}))
 """
 
+# Array code only: no numba should be imported (issue 16), so no cold/warm difference.
+ARRAY_FIRST_CALLS = """
+import json, sys, time
+t0 = time.perf_counter()
+import numpy as np
+import dualad as ad
+from benchmarks.workloads import rosen_vec, mlp_data, _mlp_numpy_like
+t1 = time.perf_counter()
+xv = np.linspace(-1.0, 1.0, 10000)
+ad.grad(rosen_vec)(xv); t2 = time.perf_counter()
+params, X, Y = mlp_data()
+loss = _mlp_numpy_like(np)
+ad.grad(lambda p: loss(p, X, Y))(params); t3 = time.perf_counter()
+print(json.dumps({"vec_rosen_grad": t2 - t1, "mlp_grad": t3 - t2,
+                  "first_grads": t3 - t1, "numba_imported": "numba" in sys.modules,
+                  "max_rss_mib": [int(l.split()[1]) for l in open("/proc/self/status")
+                                  if l.startswith("VmHWM")][0] / 1024}))
+"""
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
@@ -76,7 +95,7 @@ def run(ctx):
     ctx.say(f"startup: import dualad x{reps}")
     imports = [float(_python(IMPORT_SCRIPT)) for _ in range(reps)]
     numpy_imports = [float(_python(NUMPY_SCRIPT)) for _ in range(reps)]
-    cold, warm = [], []
+    cold, warm, array_only = [], [], []
     for rep in range(2 if ctx.quick else 3):
         cache = tempfile.mkdtemp(prefix="dualad-numba-cache-")
         try:
@@ -85,6 +104,8 @@ def run(ctx):
             for _ in range(2):
                 ctx.say(f"startup: first grad calls, warm numba cache ({rep + 1})")
                 warm.append(json.loads(_python(FIRST_CALLS, NUMBA_CACHE_DIR=cache)))
+            ctx.say(f"startup: first grad calls of array code only ({rep + 1})")
+            array_only.append(json.loads(_python(ARRAY_FIRST_CALLS, NUMBA_CACHE_DIR=cache)))
         finally:
             shutil.rmtree(cache, ignore_errors=True)
     ctx.say("startup: first grad calls, numba disabled")
@@ -93,7 +114,8 @@ def run(ctx):
         "import_dualad": median(imports), "import_dualad_samples": imports,
         "import_numpy": median(numpy_imports),
         "cold": _median_dicts(cold), "warm": _median_dicts(warm),
-        "numba_disabled": _median_dicts(off),
+        "numba_disabled": _median_dicts(off), "array_code_only": _median_dicts(array_only),
         "note": "first_grads = first grad(scalar_loop n=100) + grad(vec_rosen n=1e4) + "
-                "grad(mlp), each the first call in a fresh interpreter, after import",
+                "grad(mlp), each the first call in a fresh interpreter, after import; "
+                "array_code_only: grad(vec_rosen) + grad(mlp) alone (no scalar code)",
     }

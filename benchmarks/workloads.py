@@ -82,6 +82,21 @@ def _ab(ctx, contenders):
     return contenders + extra
 
 
+def compiled(label, derivative, *args):
+    """``dualad.compile(derivative)`` as a contender (mode "jit"): its first call records
+    the program and replays it once (so ``first`` is the whole compile time: recording
+    and, for scalar programs, the numba form), and the checked result is a replay's."""
+    cf = ad.compile(derivative)
+    state = []
+
+    def run():
+        if not state:
+            cf(*args)
+            state.append(True)
+        return cf(*args)
+    return Contender(label, "dualad", run, mode="jit")
+
+
 def _peer(ctx, name):
     return peers.load(name) if name in ctx.peers else None
 
@@ -97,7 +112,8 @@ def _grad_contenders(ctx, F, x, torch_F=None, mygrad_F=None, jax_F=None, autogra
     """dualad, autograd, JAX (eager and jit), torch, mygrad computing grad F at x (an array
     or a float, or a tuple of arrays for several parameters)."""
     multi = isinstance(x, tuple)
-    out = _ab(ctx, [Contender("dualad", "dualad", lambda: ad.grad(F)(x))])
+    out = _ab(ctx, [Contender("dualad", "dualad", lambda: ad.grad(F)(x)),
+                    compiled("dualad compiled", ad.grad(F), x)])
 
     ag = _peer(ctx, "autograd")
     if ag is None:
@@ -199,8 +215,7 @@ def scalar_loop(ctx):
         xl = x.tolist()
         F = lambda v, n=n: rosen_loop(v, n)  # noqa: E731
         slow_jit = "compiles a 1000-step unrolled trace (~20 s)" if n >= 1000 else None
-        contenders = _grad_contenders(ctx, F, x, jit=not (ctx.quick and n >= 1000),
-                                      jit_note=slow_jit if ctx.quick and n >= 1000 else None)
+        contenders = _grad_contenders(ctx, F, x, jit_note=slow_jit)
         yield ctx.row("scalar_loop", f"n={n}", "grad", lambda: rosen_loop(xl, n), contenders,
                       rosen_grad(x), f_label="Python floats", params={"n": n})
 
@@ -234,6 +249,16 @@ def deep_chain(ctx):
     F = lambda y: chain(y, steps)  # noqa: E731
     contenders = _grad_contenders(ctx, F, y0, jit=False,
                                   jit_note="not meaningful: a 10^5-operation unrolled trace")
+    jx = _peer(ctx, "jax")
+    if jx:      # jax.jit in JAX's own idiom for a long loop: lax.fori_loop, not unrolled
+        jax = jx["module"]
+
+        def chain_fori(y):
+            return jax.lax.fori_loop(0, steps, lambda i, y: y + 1e-4 * y * (1.0 - y), y)
+        gj = jax.jit(jax.grad(chain_fori))
+        contenders = [c for c in contenders if c.label != "jax.jit"] + [
+            Contender("jax.jit", "jax", lambda: ready(gj(y0)), mode="jit",
+                      note="lax.fori_loop (jit of the unrolled Python loop: minutes)")]
     case = f"{ops:.0e} ops".replace("e+0", "e")
     row = ctx.row("deep_chain", case, "grad", lambda: chain(y0, steps), contenders, want,
                   f_label="Python floats", params={"ops": ops})
@@ -427,7 +452,8 @@ def jac_sweep(ctx):
         f = lambda v, A=A: np.tanh(A @ np.sin(v))  # noqa: E731
         cs = [Contender("dualad jacfwd", "dualad", lambda f=f: ad.jacfwd(f)(x)),
               Contender("dualad jacrev", "dualad", lambda f=f: ad.jacrev(f)(x)),
-              Contender("dualad auto", "dualad", lambda f=f: ad.jacobian(f)(x))]
+              Contender("dualad auto", "dualad", lambda f=f: ad.jacobian(f)(x)),
+              compiled("dualad compiled", ad.jacobian(f), x)]
         cs = _ab(ctx, cs)
         ag = _peer(ctx, "autograd")
         if ag:
@@ -488,7 +514,8 @@ def hessian(ctx):
     v = _rosen_variants(ctx)
     for n in ((5,) if ctx.tiny else (10, 100, 500)):
         x = np.random.default_rng(RNG_SEED + n).uniform(-1.2, 1.2, n)
-        cs = _ab(ctx, [Contender("dualad", "dualad", lambda x=x: ad.hessian(rosen_vec)(x))])
+        cs = _ab(ctx, [Contender("dualad", "dualad", lambda x=x: ad.hessian(rosen_vec)(x)),
+                       compiled("dualad compiled", ad.hessian(rosen_vec), x)])
         if "autograd" in v:
             ha = peers.load("autograd")["module"].hessian(v["autograd"])
             cs.append(Contender("autograd", "autograd", lambda ha=ha, x=x: ha(x)))

@@ -2,7 +2,7 @@
 
 The package is layered; imports run one way (a lower layer never imports a higher one):
 core <- rules <- accel <- modes <- numpy <- cost <- transforms <- auto <- this namespace
-(with ``optim`` and the demo). See docs/ARCHITECTURE.md.
+(with ``optim``, ``compile`` and the demo). See docs/ARCHITECTURE.md.
 """
 from . import numpy as _numpy  # noqa: F401  (registers NumPy functions, installs operators)
 from .auto import CostReport, explain, fixed_model  # forward or reverse, and why
@@ -22,6 +22,7 @@ flatten = ravel_pytree   # autograd's name (autograd.misc.flatten.flatten)
 from . import optim  # noqa: E402  (dualad.optim.SGD, Adam, AdamW)
 from . import adapt  # noqa: E402  (derivatives in SciPy's calling conventions)
 from . import sparse  # noqa: E402  (dualad.sparse: sparse Jacobians and Hessians)
+from .compile import CompileError, compile  # noqa: E402,A001  (record once, replay)
 
 from .jacobians import hessian, jacobian  # noqa: E402  (dense, or sparse with sparsity=)
 from ._version import VERSION as __version__  # noqa: E402  (from the package metadata)
@@ -34,5 +35,5 @@ __all__ = [
     "DualadError", "NotDifferentiableError", "ConcretizationError", "LeakedTracerError",
     "InPlaceError", "GradCheckError", "TensorError", "GraphFreedError", "check_grads",
     "Tensor", "no_grad", "enable_grad", "is_grad_enabled", "optim", "adapt",
-    "explain", "fixed_model", "CostModel", "CostReport",
+    "explain", "fixed_model", "CostModel", "CostReport", "compile", "CompileError",
 ]

@@ -50,6 +50,24 @@ def numba_enabled():
 #: dispatch overhead of a numba call outweighs the saved passes.
 MIN_SIZE = 2048
 
+#: Fused array kernels wait until numba is loaded anyway (a scalar tape's sweep, a compiled
+#: program) or until the elements that fusable rules processed in this process add up to
+#: this many: importing numba and compiling a kernel costs 0.3-1.2 s and ~116 MiB, while a
+#: fused pass saves 0-2 ns per element over NumPy on most rows (up to ~15 ns on tanh/sin at
+#: 1e6 elements), so a short script of array code never pays for numba, a long one does.
+FUSE_AFTER_ELEMENTS = 2 * 10**8
+_fusable_elements = 0
+
+
+def _fusing(size):
+    """Whether a fused kernel may run for ``size`` elements now (see FUSE_AFTER_ELEMENTS)."""
+    global _fusable_elements
+    if _nb is not None or POLICY is not None:
+        return True
+    _fusable_elements += size
+    return _fusable_elements >= FUSE_AFTER_ELEMENTS
+
+
 #: Which rows use their fused kernels. None: each row's own ``fused_jvp`` (the fewest
 #: directions from which the forward kernel wins) and ``fused_vjp`` decide -- set where
 #: ``python -m benchmarks --only kernels`` measured a win over NumPy (what was dropped, and
@@ -163,7 +181,7 @@ class Unsupported(Exception):
 
 
 def numba_module():
-    """numba, imported on first use. An import cut short (Ctrl-C while numba loads, an
+    """numba, imported on first use (the one place dualad imports it). An import cut short (Ctrl-C while numba loads, an
     error) removes every numba and llvmlite module it had loaded, so the next call imports
     numba afresh instead of meeting a half-imported package for the rest of the process."""
     global _nb
@@ -179,6 +197,11 @@ def numba_module():
             raise
         _nb = numba
     return _nb
+
+
+def numba_loaded():
+    """Whether dualad has imported numba already (so more kernels cost no import)."""
+    return _nb is not None
 
 
 def _njit(fn):
@@ -369,7 +392,7 @@ def elementwise_jvp(prim, tangents, primals, out):
     if not live or len(primals) > 2 or n == 0:
         return None
     k = tangents[live[0]].shape[0] if type(tangents[live[0]]) is np.ndarray else 0
-    if n * k < MIN_SIZE or k < min_k:
+    if n * k < MIN_SIZE or k < min_k or not _fusing(n * k):
         return None
     ops = [_flat_operand(p, shape, n) for p in primals]
     ts = [_flat_tangent(tangents[i], shape, n) for i in live]
@@ -396,6 +419,8 @@ def elementwise_vjp(prim, i, g, primals, out):
     p = primals[i]
     if type(p) is not np.ndarray or p.shape != shape:
         return None   # the cotangent of a broadcast operand needs a sum: NumPy does it
+    if not _fusing(n):
+        return None
     gf = _flat_operand(g, shape, n)
     ops = [_flat_operand(q, shape, n) for q in primals]
     o = _flat_operand(out, shape, n)    # a stand-in the tape released is stride 0

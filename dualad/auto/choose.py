@@ -17,8 +17,8 @@ from ..transforms.common import (argnum_alias, assemble, boxes_of, check_functio
                                  strip, strip_tree, with_keywords, wraps)
 from ..transforms.forward import jacfwd
 from ..transforms.reverse import Recording, batched_sweep, jacobian_from, jacrev
-from .machine import machine_model, model_of, settings_var
-from .policy import DRIFT, RECHECKS, REPLAN, Decision, Profile, plan, profiles_of, remember
+from .machine import model_of, settings_var
+from .policy import Decision, Profile, plan, profiles_of, remember
 
 now = time.perf_counter
 
@@ -132,33 +132,19 @@ def auto_jacobian(f, argnums=0, has_aux=False):
     ``Decision``) says what its last call chose and why."""
     table = profiles_of(f, {})
     forward = jacfwd(f, argnums, has_aux)
-    simple = type(argnums) is int
 
     def jacfun(*args, **kwargs):
         if kwargs:      # passed through to f, undifferentiated: a function of its own
             return auto_jacobian(with_keywords(f, kwargs), argnums, has_aux)(*args)
-        # This runs on every call, so the common path is written out inline.
         settings = settings_var.get()
-        x = args[argnums] if simple and -len(args) <= argnums < len(args) else None
-        if type(x) is np.ndarray and x.dtype.kind == "f":
-            n, key, sel = x.size, (argnums, has_aux, x.shape, x.dtype.char), None
-        else:
-            n, key, sel = inputs_of(args, argnums, has_aux)
+        n, key, sel = inputs_of(args, argnums, has_aux)
         prof = table.get(key)
         if prof is None:
             jac, jacfun.decision = _first_call(f, args, argnums, has_aux, table, key, n, sel,
                                                settings)
             return jac
-        model = settings.model
-        if model is None:
-            model = machine_model()
         adaptive = settings.adaptive
-        p = prof._plan                  # Profile.decide, inline
-        prof._calls += 1
-        if p is not None and p[0] is model and p[1] == adaptive and prof._calls % REPLAN:
-            decision = p[2]
-        else:
-            decision = prof.decide(model, adaptive, count=False)
+        decision = prof.decide(model_of(settings), adaptive)
         mode = decision.mode
         if decision.basis == "measuring" and decision.probe is None and adaptive:
             # The mode to be timed has not run for a while: one untimed run first, so that
@@ -186,17 +172,7 @@ def auto_jacobian(f, argnums=0, has_aux=False):
                 prof = Profile(n, m, prof.k, None)
                 remember(table, key, prof)
         if adaptive:
-            seconds = now() - t0
-            count = prof.count
-            c = count[mode]
-            last = prof.last
-            if c > RECHECKS and prof._calls - last[mode] == 1:
-                count[mode] = c + 1     # Profile.observe, inline for a settled mode
-                last[mode] = prof._calls
-                b = prof.best[mode] * DRIFT
-                prof.best[mode] = seconds if seconds < b else b
-            else:
-                prof.observe(mode, seconds)
+            prof.observe(mode, now() - t0)
             if decision.probe is not None:      # twice: the first may run on cold caches
                 prof.observe(decision.probe, min(
                     _probe(decision.probe, f, args, argnums, has_aux, prof),

@@ -12,6 +12,7 @@ from typing import Iterator
 
 import numpy as np
 
+from ..accel.kernels import numba_enabled, numba_loaded
 from ..cost.model import CostModel
 from ..cost.work import size_of, tape_work
 from ..transforms.forward import jacfwd
@@ -121,18 +122,33 @@ def calibrate(repeat=5):
     flop = max(per(R5, R6, dF) - dE * element / dF, tiny)
     tangent_flop = max((per(F5, F6, dF) - flop - dE * (element + 16 * tangent) / dF) / 16,
                        tiny)
-    # per scalar operation: 10 against 60 rounds of y * 0.5 + 0.25 on a float
+    scalar = _scalar_constants(repeat, per) if scalar_ready() else {}
+    return CostModel(fwd_pass=fwd_pass, fwd_op=fwd_op, rec_pass=rec_pass, rec_op=rec_op,
+                     sweep_pass=sweep_pass, sweep_op=sweep_op, element=element,
+                     tangent=tangent, sweep_element=sweep_element, flop=flop,
+                     tangent_flop=tangent_flop, bsweep_pass=bsweep_pass, bsweep_op=bsweep_op,
+                     source="calibrated" if scalar else SCALAR_DEFAULTS, **scalar)
+
+
+#: The source of a model whose scalar constants are still the defaults (numba not loaded).
+SCALAR_DEFAULTS = "calibrated (scalar ops: defaults until numba is loaded)"
+
+
+def scalar_ready():
+    """Whether scalar tapes can be timed as they will run: their sweep kernel is numba's,
+    and calibrating must not be what imports numba (array code never needs it)."""
+    return numba_loaded() or not numba_enabled()
+
+
+def _scalar_constants(repeat, per):
+    """The per-scalar-operation constants: 10 against 60 rounds of y * 0.5 + 0.25."""
     _, R7, S7, w7 = _timings(_scalar_function(10), 0.3, repeat)
     _, R8, S8, w8 = _timings(_scalar_function(60), 0.3, repeat)
     dS = w8.scalar_ops - w7.scalar_ops
     bsweep_scalar = per(_batched_timing(_scalar_function(10), 0.3, repeat),
                         _batched_timing(_scalar_function(60), 0.3, repeat), dS)
-    return CostModel(fwd_pass=fwd_pass, fwd_op=fwd_op, rec_pass=rec_pass, rec_op=rec_op,
-                     rec_scalar=per(R7, R8, dS), sweep_pass=sweep_pass, sweep_op=sweep_op,
-                     sweep_scalar=per(S7, S8, dS), element=element, tangent=tangent,
-                     sweep_element=sweep_element, flop=flop, tangent_flop=tangent_flop,
-                     bsweep_pass=bsweep_pass, bsweep_op=bsweep_op,
-                     bsweep_scalar=bsweep_scalar, source="calibrated")
+    return dict(rec_scalar=per(R7, R8, dS), sweep_scalar=per(S7, S8, dS),
+                bsweep_scalar=bsweep_scalar)
 
 
 _machine = None
@@ -140,8 +156,11 @@ _machine_lock = threading.Lock()
 
 
 def machine_model(refresh=False):
-    """The cost model of this machine: calibrated on first use, then cached per process."""
+    """The cost model of this machine: calibrated on first use, then cached per process
+    (calibrated again once numba is loaded, if its scalar constants were defaults)."""
     global _machine
+    if _machine is not None and _machine.source == SCALAR_DEFAULTS and scalar_ready():
+        refresh = True
     if _machine is None or refresh:
         with _machine_lock:
             if _machine is None or refresh:

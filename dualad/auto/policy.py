@@ -53,15 +53,21 @@ class Profile:
         return r[1]
 
     def observe(self, mode, seconds):
-        c = self.count[mode] = self.count[mode] + 1
-        if c == 1:
-            self.first[mode] = seconds
-        elif c == TRUST:
-            self.best[mode] = seconds
-        else:
-            b = self._drifted(mode, max(1, self._calls - self.last[mode]))
+        """A timing of ``mode`` on this call (the whole Jacobian, in seconds)."""
+        count = self.count
+        c = count[mode] = count[mode] + 1
+        last = self.last
+        calls = self._calls
+        if c > TRUST:
+            b = self.best[mode]
+            since = calls - last[mode]
+            b *= DRIFT if since <= 1 else DRIFT ** min(since, 300)
             self.best[mode] = seconds if seconds < b else b
-        self.last[mode] = self._calls
+        elif c == 1:
+            self.first[mode] = seconds
+        else:
+            self.best[mode] = seconds
+        last[mode] = calls
         if c <= RECHECKS:
             self._plan = None
 
@@ -70,9 +76,6 @@ class Profile:
         timings so far (the first ones may have been slowed by a cold start), then every
         ``STALE`` calls."""
         return self._calls - self.last[mode] >= min(2 ** self.count[mode], STALE)
-
-    def _drifted(self, mode, calls):
-        return self.best[mode] * DRIFT ** min(calls, 300)
 
     def measured(self, mode):
         """The best timing of ``mode`` once it has ``TRUST`` timings, else None."""
@@ -188,6 +191,9 @@ def plan(prof, model, adaptive=True):
                          and ratio < (EXPLORE if whole(other, prof.n, prof.m, prof.k,
                                                        prof.rows)
                                       else DOUBT))
+                # One trusted timing against the model's own ordering may be an outlier
+                # (a busy machine): time once more before it decides for good.
+                again = again or (c == TRUST and est is not None and est[other] <= est[best])
             if again:
                 return _measure(prof, best, other, "measuring",
                                 ("recheck", other, to, best, tb))

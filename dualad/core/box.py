@@ -37,6 +37,9 @@ class Trace:
     """One running differentiation. Subclasses say how a primitive is processed."""
 
     kind = "traced value"
+    #: True for a trace that stages a program (``dualad.compile``): decisions made from
+    #: its values (comparisons, ``bool``, indices) are routed to it to become guards.
+    stages = False
 
     def __init__(self):
         self.level = new_level()
@@ -96,7 +99,7 @@ class Box:
     @property
     def shape(self):
         v = self.value
-        return v.shape if type(v) in _ARRAYS else np.shape(v)
+        return v.shape if type(v) in _ARRAYS else np.shape(static_value(v))
 
     @property
     def ndim(self):
@@ -125,7 +128,8 @@ class Box:
 
     def __bool__(self):
         # Truth tests read the value; no derivative flows through a branch condition.
-        return bool(primal(self))
+        # (A staging box underneath, from dualad.compile, records the outcome as a guard.)
+        return bool(decision_operand(self))
 
     __hash__ = object.__hash__
 
@@ -329,7 +333,10 @@ def primal(x: Any) -> Any:
     """The plain value inside ``x``, with every derivative stripped.
 
     No derivative flows through the result: use it to take a value on purpose (a step size,
-    a log message) where ``float(x)`` would raise ``ConcretizationError``.
+    a log message) where ``float(x)`` would raise ``ConcretizationError``. Under
+    ``dualad.compile``, reading a value of the program being recorded this way is a
+    decision the program cannot follow: the whole value is guarded (a replay with any
+    other value records again).
 
     Args:
         x: A traced value (``Dual``, ``Tracer``, ``Tensor``) or a plain one.
@@ -344,8 +351,41 @@ def primal(x: Any) -> Any:
         3.0
     """
     while isinstance(x, Box):
+        if x._trace.stages:
+            return x._trace.read(x)
         x = x.value
     return x
+
+
+def static_value(x: Any) -> Any:
+    """The plain value inside ``x`` for its dtype or shape only (never a guarded read)."""
+    while isinstance(x, Box):
+        x = x.value
+    return x
+
+
+def decision_operand(x):
+    """``x`` stripped of its derivative boxes down to a staging box (``dualad.compile``)
+    or the plain value: what a decision (a comparison, a truth test) is made from."""
+    while isinstance(x, Box) and not x._trace.stages:
+        x = x.value
+    return x
+
+
+def stage_of(args):
+    """The staging trace (``dualad.compile``) under the boxes in ``args`` (lists and
+    tuples searched too), or None: value-only functions give it their decisions."""
+    for a in args:
+        if isinstance(a, (list, tuple)):
+            t = stage_of(a)
+            if t is not None:
+                return t
+            continue
+        while isinstance(a, Box):
+            if a._trace.stages:
+                return a._trace
+            a = a.value
+    return None
 
 
 _ARRAYS = (np.ndarray, np.float64)   # the common types, checked first on hot paths
@@ -368,7 +408,7 @@ _PY_DTYPES = {float: np.dtype(np.float64), int: np.result_type(1), bool: np.dtyp
 
 
 def dtype_of(x):
-    x = primal(x)
+    x = static_value(x)
     t = type(x)
     if t in _ARRAYS:
         return x.dtype

@@ -5,7 +5,8 @@ import math
 import numpy as np
 
 from .. import rules as P
-from ..core import Box, NotDifferentiableError, dtype_of, ndim_of, primal, shape_of
+from ..core import (Box, NotDifferentiableError, decision_operand, dtype_of, ndim_of, primal,
+                    shape_of)
 from .registry import (EXTRA_UFUNCS, FUNCTIONS, implements, invalidate, no_out, norm_axes,
                        unsupported_kwargs)
 
@@ -135,8 +136,8 @@ def stack(arrays, axis=0, out=None, dtype=None, casting="same_kind"):
 @implements(np.where)
 def where(condition, x=None, y=None):
     if x is None and y is None:
-        return np.nonzero(primal(condition))
-    return P.where(primal(condition), x, y)
+        return np.nonzero(decision_operand(condition))
+    return P.where(decision_operand(condition), x, y)
 
 
 def matmul(a, b):

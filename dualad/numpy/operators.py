@@ -12,7 +12,7 @@ import numpy as np
 
 from .. import rules as P
 from ..core import (Box, ConcretizationError, InPlaceError, NotDifferentiableError, dtype_of,
-                    object_array, primal)
+                    object_array, primal, stage_of)
 from ..modes.forward import Dual
 from ..modes.reverse import Tracer, fastops
 from . import registry
@@ -81,7 +81,12 @@ def _getitem(self, idx):
 
 
 def _compare(ufunc):
-    return lambda self, other: ufunc(primal(self), primal(other))
+    def compare(self, other):
+        stage = stage_of((self, other))
+        if stage is not None:       # dualad.compile: the outcome becomes a guard
+            return stage.value_op(ufunc, (self, other), {})
+        return ufunc(primal(self), primal(other))
+    return compare
 
 
 def _install_operators():
@@ -103,7 +108,7 @@ def _install_operators():
     B.__neg__ = lambda s: P.negative(s)
     B.__pos__ = lambda s: s
     # piecewise constant: no derivative flows (the remainder of divmod carries one)
-    B.__floordiv__ = lambda s, o: np.floor_divide(primal(s), primal(o))
+    B.__floordiv__ = _compare(np.floor_divide)
     B.__rfloordiv__ = lambda s, o: np.floor_divide(primal(o), primal(s))
     B.__divmod__ = lambda s, o: (np.floor_divide(primal(s), primal(o)), np.remainder(s, o))
     B.__rdivmod__ = lambda s, o: (np.floor_divide(primal(o), primal(s)), np.remainder(o, s))

@@ -15,7 +15,8 @@ from typing import Any, Callable
 import numpy as np
 
 from .. import rules as P
-from ..core import Box, InPlaceError, NotDifferentiableError, dtype_of, primal
+from ..core import (Box, InPlaceError, NotDifferentiableError, dtype_of, primal, stage_of,
+                    static_value)
 
 
 def no_out(name, out):
@@ -30,6 +31,12 @@ norm_axes = P.norm_axes
 def value_only(fn):
     """A function of the values only (shapes, zeros, comparisons): no derivative flows."""
     def run(*args, **kw):
+        stage = stage_of(args) or stage_of(tuple(kw.values()))
+        if stage is not None:
+            if fn not in STATIC:        # dualad.compile: a value the program computes
+                return stage.value_op(fn, args, kw)
+            return fn(*[static_value(a) for a in args],
+                      **{k: static_value(v) for k, v in kw.items()})
         args = [primal(a) if not isinstance(a, (list, tuple)) else type(a)(primal(x) for x in a)
                 for a in args]
         return fn(*args, **{k: primal(v) for k, v in kw.items()})
@@ -66,9 +73,14 @@ ZERO_DERIVATIVE_UFUNCS = {
 }
 
 FUNCTIONS: dict[Any, Callable[..., Any]] = {}
+# Value-only functions of the shapes and dtypes alone: the same for every input of one
+# structure, so a compiled program (dualad.compile) takes their results as constants.
+STATIC = {np.shape, np.ndim, np.size, np.zeros_like, np.ones_like, np.empty_like,
+          np.result_type, np.iscomplexobj, np.isrealobj, np.isscalar}
 # Functions of the values only: shapes, zeros, comparisons, index searches.
 FUNCTIONS.update({fn: value_only(fn) for fn in (
-    np.shape, np.ndim, np.size, np.result_type, np.iscomplexobj, np.isrealobj, np.isscalar, np.argmax, np.argmin,
+    np.shape, np.ndim, np.size, np.result_type, np.iscomplexobj, np.isrealobj, np.isscalar,
+    np.argmax, np.argmin,
     np.argsort, np.nonzero, np.allclose, np.isclose, np.array_equal, np.any, np.all,
     np.count_nonzero)})
 _table_functions = set()   # FUNCTIONS entries that come from the primitive table
@@ -150,6 +162,9 @@ def array_ufunc(self, ufunc, method, *inputs, **kwargs):
         raise InPlaceError(f"{ufunc_name(ufunc, method)}(..., out=...)")
     if method == "__call__":
         if ufunc in ZERO_DERIVATIVE_UFUNCS:
+            stage = stage_of(inputs)
+            if stage is not None:       # dualad.compile: a value the program computes
+                return stage.value_op(ufunc, inputs, kwargs)
             return ufunc(*(primal(x) for x in inputs), **kwargs)
         refresh()
         fn = COMPLEX_UFUNCS.get(ufunc)

@@ -14,7 +14,7 @@ from .elementwise import (MINUS_ONE, ONE, RELEASE_MIN_SIZE, Elementwise, absolut
                           sample_operands, scale, sign, sin, sinc, sinh, sqrt, square,
                           strong_multiply, strong_zero_mode, strong_zeros, subtract, tan, tanh,
                           times, where)
-from .structural import (align, axis_kw, broadcast_to, cast, concatenate, conjugate,
+from .structural import (align, axis_kw, basic_index, broadcast_to, cast, concatenate, conjugate,
                          duplicate_targets, getitem, imag, index_update, is_vector_product,
                          last_axes, matmul, moveaxis_, norm_axes, pack, project, real, reshape,
                          scatter_add, sum_, transpose, unbroadcast)

@@ -19,7 +19,7 @@ import sys
 
 import numpy as np
 
-from ..core import Box, Primitive, dtype_of, ndim_of, primal, register, shape_of
+from ..core import Box, Primitive, decision_operand, dtype_of, ndim_of, primal, register, shape_of
 from .structural import align, broadcast_to, project, unbroadcast
 
 # ------------------------------------------------------------------------------------
@@ -460,12 +460,13 @@ where = register(_Select("where", np.where, (None, lambda c, x, y, o: 1.0 * c,
 
 def sign(x):
     """Sign of the value; piecewise constant, so no derivative flows."""
-    return np.sign(primal(x))
+    return np.sign(decision_operand(x))
 
 
 def _no_derivative(x):
-    """The value of ``x`` with every derivative stripped (piecewise-constant factors)."""
-    return primal(x)
+    """The value of ``x`` with every derivative stripped (piecewise-constant factors; a
+    value of a program dualad.compile records stays one)."""
+    return decision_operand(x)
 
 
 # --- more elementwise functions: inverse hyperbolics, bases 2 and 10, powers, ... ----

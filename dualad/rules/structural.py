@@ -238,9 +238,14 @@ getitem = register(Primitive("getitem", _getitem_impl, _getitem_jvp, _getitem_vj
                              depends="gather"))
 
 
+def basic_index(idx):
+    """True when ``idx`` holds no array index (so ``z[idx] = g`` scatters without repeats)."""
+    return not any(_is_advanced(k) for k in _index_tuple(idx))
+
+
 def _scatter_impl(g, idx, shape):
     z = np.zeros(shape, dtype=np.result_type(np.asarray(g).dtype, np.float32))
-    if any(_is_advanced(k) for k in _index_tuple(idx)):
+    if not basic_index(idx):
         np.add.at(z, idx, g)
     else:
         z[idx] = g

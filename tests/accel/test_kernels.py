@@ -175,6 +175,7 @@ def test_kernel_names_carry_the_partial_fingerprint():
 @pytest.fixture(params=[True, False], ids=["numba", "numpy"])
 def numba(request, monkeypatch):
     monkeypatch.setattr(K, "NUMBA_ENABLED", request.param)
+    monkeypatch.setattr(K, "FUSE_AFTER_ELEMENTS", 0)     # kernels from the first call on
     return request.param
 
 
@@ -254,13 +255,54 @@ def test_import_does_not_import_numba():
 
 def test_env_var_turns_numba_off():
     code = ("import sys, numpy as np, dualad as ad; from dualad.accel import kernels as K\n"
-            "x = np.linspace(0.1, 2.0, 10000)\n"
-            "g = ad.grad(lambda x: np.sum(np.tanh(x) / x))(x)\n"
-            "ref = (1 - np.tanh(x) ** 2) / x - np.tanh(x) / x ** 2\n"
-            "assert np.allclose(g, ref, rtol=1e-12)\n"
-            "print(K.numba_enabled(), K._nb is None, K._kernels == {})")
-    assert _run(code, DUALAD_DISABLE_NUMBA="1") == "False True True"
-    assert _run(code, DUALAD_DISABLE_NUMBA="0") == "True False False"
+            "def loop(x):\n"
+            "    for _ in range(50):\n"
+            "        x = x * 0.9 + 0.1 / x\n"
+            "    return x\n"
+            "assert ad.grad(loop)(1.5) == ad.grad(loop)(1.5)\n"
+            "print(K.numba_enabled(), K._nb is None)")
+    assert _run(code, DUALAD_DISABLE_NUMBA="1") == "False True"
+    assert _run(code, DUALAD_DISABLE_NUMBA="0") == "True False"
+
+
+ARRAY_CODE = """
+import sys, numpy as np, dualad as ad
+from dualad.accel import kernels as K
+A = np.linspace(-1.0, 1.0, 30 * 500).reshape(30, 500)
+f = lambda x: np.tanh(A @ np.sin(x))
+x = np.linspace(0.1, 2.0, 500)
+big = np.linspace(0.1, 2.0, 20000)
+loss = lambda x: np.sum(np.tanh(x) / x + np.exp(-x) * np.cos(x))
+for _ in range(2):
+    ad.grad(loss)(big), ad.value_and_grad(loss)(big), ad.jacfwd(f)(x), ad.jacrev(f)(x)
+    ad.jacobian(f)(x), ad.hessian(lambda v: np.sum(np.tanh(v) ** 2))(x[:50])
+    ad.hvp(loss, (big,), (big,)), ad.jvp(f, (x,), (x,))
+X = ad.Tensor(big, requires_grad=True)
+np.sum(np.tanh(X) * X).backward()
+print('numba' in sys.modules, K._kernels == {})
+"""
+
+
+def test_array_code_never_imports_numba():
+    """A process that differentiates array code only never imports numba (it costs 0.3-1.2
+    s and ~116 MiB and wins nothing on short runs of array code)."""
+    assert _run(ARRAY_CODE) == "False True"
+
+
+def test_fused_kernels_start_after_enough_elements():
+    """Past FUSE_AFTER_ELEMENTS elements through fusable rules, the kernels take over."""
+    code = ("import numpy as np, dualad as ad; from dualad.accel import kernels as K\n"
+            "K.FUSE_AFTER_ELEMENTS = 50000\n"
+            "x = np.linspace(0.1, 2.0, 20000)\n"
+            "f = lambda x: np.sum(np.tanh(x))\n"
+            "ref = 1 - np.tanh(x) ** 2\n"
+            "for _ in range(4):\n"
+            "    assert np.allclose(ad.grad(f)(x), ref, rtol=1e-13, atol=0)\n"
+            "print(K._nb is None, K._kernels.get(('_vjp_unary', 'tanh', (0,))) is None)")
+    if os.environ.get("DUALAD_DISABLE_NUMBA"):
+        assert _run(code) == "True True"
+    else:
+        assert _run(code) == "False False"
 
 
 def test_key_tests_pass_with_numba_disabled():

@@ -426,7 +426,21 @@ def test_decision_text():
     assert str(d).startswith("reverse (discovery)")
 
 
-def test_calibrate_gives_a_usable_model():
+def test_calibrate_without_numba_keeps_default_scalar_constants(monkeypatch):
+    """Calibrating never imports numba: before it is loaded, the scalar constants are the
+    defaults, and the machine's model is calibrated again once it is."""
+    monkeypatch.setattr(machine, "scalar_ready", lambda: False)
+    model = machine.calibrate(repeat=1)
+    assert model.source == machine.SCALAR_DEFAULTS
+    for name in ("rec_scalar", "sweep_scalar", "bsweep_scalar"):
+        assert getattr(model, name) == getattr(CostModel.default(), name)
+    monkeypatch.setattr(machine, "_machine", model)
+    monkeypatch.setattr(machine, "scalar_ready", lambda: True)
+    assert machine.machine_model().source == "calibrated"
+
+
+def test_calibrate_gives_a_usable_model(monkeypatch):
+    monkeypatch.setattr(machine, "scalar_ready", lambda: True)
     model = machine.calibrate(repeat=2)
     assert model.source == "calibrated"
     for f in dataclasses.fields(model):
