@@ -19,7 +19,7 @@ import sys
 
 import numpy as np
 
-from ..core import Box, Primitive, decision_operand, dtype_of, ndim_of, primal, register, shape_of
+from ..core import Box, Primitive, decision_operand, dtype_of, ndim_of, register, shape_of
 from .structural import align, broadcast_to, project, unbroadcast
 
 # ------------------------------------------------------------------------------------
