@@ -373,7 +373,7 @@ class Tensor(Box):
         return t
 
     @property
-    def dtype(self):
+    def dtype(self) -> np.dtype:
         """The dtype of the values (a tensor is an array, scalar or not)."""
         return dtype_of(self.value)
 
