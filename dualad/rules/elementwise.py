@@ -209,7 +209,9 @@ def scale(t, d):
             return t
         if d == -1.0:
             return np.negative(t) if type(t) is np.ndarray else negative(t)
-    return times(t, d)
+    if not strong_zeros.get():      # times(t, d), inline: this is every partial's product
+        return t * d
+    return strong_multiply(t, d)
 
 
 # ------------------------------------------------------------------------------------
