@@ -280,11 +280,12 @@ from autograd import grad, elementwise_grad, hessian_vector_product, value_and_g
 from autograd.misc import flatten
 from autograd.misc.optimizers import adam
 from autograd.test_util import check_grads
+from autograd.builtins import tuple
 
 
 def make_params(sizes, scale=0.5, rs=npr.RandomState(1)):
     """A list of (weights, biases) per layer."""
-    return [(scale * rs.randn(m, n), scale * rs.randn(n))
+    return [tuple((scale * rs.randn(m, n), scale * rs.randn(n)))
             for m, n in zip(sizes[:-1], sizes[1:])]
 
 
@@ -336,6 +337,7 @@ PORT = [("import autograd.numpy.random as npr", "import numpy.random as npr"),
         ("from autograd.misc.optimizers import", "from dualad.optim import"),
         ("from autograd.test_util import", "from dualad import"),
         ("from autograd.extend import", "from dualad import"),
+        ("from autograd.builtins import", "from builtins import"),
         ("from autograd import", "from dualad import")]
 
 

@@ -25,6 +25,8 @@ W = rc(3, seed=2)
 SQ = rc(3, 3, seed=3) + 3.0 * np.eye(3)
 HPD = SQ @ SQ.conj().T + np.eye(3)                 # Hermitian positive definite
 TALL = rc(4, 3, seed=4)
+STACK = rc(2, 3, 3, seed=5)
+HPD_STACK = STACK @ np.conj(np.swapaxes(STACK, -1, -2)) + np.eye(3)   # two HPD matrices
 
 
 def _eigh_phase_free(a, uplo="L"):
@@ -68,6 +70,11 @@ COMPLEX_CASES = [
     ("svd, square", _svd_phase_free, (SQ,)),
     ("svd, tall", _svd_phase_free, (TALL,)),
     ("svd, wide", lambda a: _svd_phase_free(a.T), (TALL,)),
+    ("stacks of matrices: cholesky, eigh, svd, nuclear norm",
+     lambda a, b: np.linalg.cholesky(a)
+     + (lambda w, v: w[..., None] * np.abs(v) ** 2)(*np.linalg.eigh(a))
+     + (lambda u, s, vh: (u * s[..., None, :]) @ vh)(*np.linalg.svd(b, full_matrices=False))
+     + np.linalg.norm(b, "nuc", axis=(-2, -1))[:, None, None], (HPD_STACK, STACK)),
     ("nuclear and 2-norms", lambda a, b: np.linalg.norm(a, "nuc") * np.linalg.norm(b, 2)
      + np.linalg.norm(b, -2) + np.linalg.svd(b, compute_uv=False), (SQ, TALL)),
     ("norm", lambda z: np.linalg.norm(z) + np.linalg.norm(z, axis=1).sum()
