@@ -1,12 +1,14 @@
 """NumPy on traced values: the dispatch registry, operators on boxes, and the families.
 
 Importing this package registers every NumPy function dualad differentiates (one module
-per family: ``basics``, ``shapes``, ``reductions``, ``complexnum``, ``linalg``, ``fft``,
+per family: ``basics``, ``shapes``, ``reductions``, ``complexnum``, ``linalg``,
+``decompositions``, ``norms``, ``fft``,
 ``numeric``) and installs the operators and methods on boxes (``operators``).
 """
 import numpy as np
 
-from . import basics, shapes, reductions, complexnum, linalg, fft, numeric  # noqa: F401
+from . import basics, shapes, reductions, complexnum, linalg, decompositions, norms  # noqa: F401
+from . import fft, numeric  # noqa: F401
 from . import operators
 from .registry import FUNCTIONS, value_only
 
