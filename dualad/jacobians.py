@@ -54,11 +54,11 @@ def jacobian(f: Callable[..., Any], argnums: int | Sequence[int] = 0, mode: str 
             ``sparsity``.
 
     Examples:
-        >>> jac = ad.jacobian(lambda x: np.sin(x) * 2.0)
-        >>> jac(np.zeros(2))
-        array([[2., 0.],
-               [0., 2.]])
-        >>> jac.decision.mode in ("forward", "reverse")
+        >>> ad.jacobian(lambda x: x[::-1] * 3.0, mode="reverse")(np.ones(2))
+        array([[0., 3.],
+               [3., 0.]])
+        >>> jac = ad.jacobian(lambda x: np.sin(x) * 2.0)     # auto: the cheaper mode
+        >>> bool(np.allclose(jac(np.zeros(2)), 2.0 * np.eye(2)))
         True
     """
     _split("jacobian", sparsity, options)
