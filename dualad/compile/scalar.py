@@ -20,6 +20,7 @@ import numpy as np
 from ..accel.kernels import numba_enabled, numba_module
 from ..rules import getitem, scatter_add
 from ..core.tree import flatten, unflatten
+from ..modes.reverse.tape import flat_index
 from .stage import CALL, GuardFailed, _read_bool
 
 _BINARY = {np.add: 1, np.subtract: 2, np.multiply: 3, np.true_divide: 4,
@@ -106,19 +107,6 @@ def interpreter():
         _compiled = numba_module().njit(cache=True, nogil=True, error_model="numpy")(
             _interpret)
     return _compiled
-
-
-def _flat(idx, shape):
-    if not isinstance(idx, tuple):
-        idx = (idx,)
-    if len(idx) != len(shape):
-        return None
-    flat = 0
-    for k, n in zip(idx, shape):
-        if type(k) is not int or not -n <= k < n:
-            return None
-        flat = flat * n + k % n
-    return flat
 
 
 class ScalarForm:
@@ -217,12 +205,12 @@ def build(program, inputs, outputs):
             rows.append((_UNARY[fn], ins[0], 0, out))
         elif fn is getitem.impl and ins[0] in regions and ko == "f":
             off, shape, _ = regions[ins[0]]
-            flat = _flat(kw["idx"], shape)
+            flat = flat_index(kw["idx"], shape)
             if flat is None:
                 return None
             rows.append((ELEM, off + flat, 0, out))
         elif fn is scatter_add.impl and kinds[ins[0]] == "f" and isinstance(ko, tuple):
-            flat = _flat(kw["idx"], ko[1])
+            flat = flat_index(kw["idx"], ko[1])
             if flat is None:
                 return None
             chains[out] = (ko[1], [(flat, ins[0])])

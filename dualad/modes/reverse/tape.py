@@ -160,7 +160,7 @@ class ReverseTrace(Trace):
         if not traced or not is_inexact(out) or self.level < record_from.get():
             return redo_without_objects(prim, args, kw, out)
         if prim is getitem and type(out) is _F64 and type(primals[0]) is np.ndarray:
-            flat = _flat_index(kw["idx"], primals[0].shape)
+            flat = flat_index(kw["idx"], primals[0].shape)
             if flat is not None:
                 return self._element(parents[0], primals[0].shape, flat, float(out))
         if nested or isinstance(out, Box):
@@ -257,15 +257,16 @@ def _writeable(v):
     return type(v) is np.ndarray and v.flags.writeable
 
 
-def _flat_index(idx, shape):
-    """The flat position of ``x[idx]`` when idx picks one element with integers, else None."""
+def flat_index(idx, shape):
+    """The flat position of ``x[idx]`` when idx picks one element with integers in range,
+    else None (the tape's element entries and dualad.compile's scalar form use it)."""
     if not isinstance(idx, tuple):
         idx = (idx,)
     if len(idx) != len(shape):
         return None
     flat = 0
     for k, n in zip(idx, shape):
-        if not isinstance(k, (int, np.integer)) or isinstance(k, bool):
+        if not isinstance(k, (int, np.integer)) or isinstance(k, bool) or not -n <= k < n:
             return None
         flat = flat * n + int(k) % n
     return flat
